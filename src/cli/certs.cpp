@@ -1,0 +1,317 @@
+// `dockgate certs`: flags in, a pki:: operation, then what was made and what to do next, in words or JSON.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "error.hpp"
+#include "files/batch.hpp"
+#include "files/state_dir.hpp"
+#include "pki/authority.hpp"
+
+namespace dockgate::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Certificates expiring within this many days are flagged by `list` and `show`.
+constexpr long kExpiringDays = 30;
+
+struct CommonFlags {
+  std::string dir;
+  std::string passphrase_file;
+
+  pki::Layout layout() const { return {fs::absolute(dir)}; }
+  std::optional<std::string> passphrase() const {
+    if (passphrase_file.empty()) return std::nullopt;
+    return pki::read_passphrase_file(passphrase_file, "--ca-passphrase-file");
+  }
+};
+
+void add_dir_flag(CLI::App* cmd, CommonFlags& f) {
+  f.dir = files::default_state_dir().string();
+  cmd->add_option("--dir", f.dir, "PKI directory")->capture_default_str();
+}
+
+void add_passphrase_flag(CLI::App* cmd, CommonFlags& f, const char* help) {
+  cmd->add_option("--ca-passphrase-file", f.passphrase_file, help);
+}
+
+void add_server_name_flags(CLI::App* cmd, pki::ServerNames& names) {
+  cmd->add_option("--host", names.hosts,
+                  "DNS name or IP address clients dial (repeatable); told apart automatically");
+  cmd->add_flag("--no-local", names.no_local, "do not add localhost, 127.0.0.1 and ::1");
+  cmd->add_flag("--all-local-addresses", names.all_local,
+                "add this machine's host name and every interface address");
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+std::string sans_text(const pki::CertInfo& info) {
+  std::vector<std::string> all;
+  for (const auto& d : info.dns_names) all.push_back("DNS:" + d);
+  for (const auto& i : info.ip_addresses) all.push_back("IP:" + i);
+  for (const auto& u : info.uris) all.push_back("URI:" + u);
+  for (const auto& e : info.emails) all.push_back("email:" + e);
+  return join(all);
+}
+
+std::string status_of(const pki::CertInfo& info, bool revoked) {
+  if (revoked) return "revoked";
+  if (info.days_left < 0) return "expired";
+  if (info.days_left < kExpiringDays) return "expiring";
+  return "valid";
+}
+
+json info_json(const pki::CertInfo& i) {
+  return json{{"subject", i.subject},
+              {"issuer", i.issuer},
+              {"common_name", i.common_name},
+              {"organizational_units", i.organizational_units},
+              {"serial", i.serial},
+              {"sha256_fingerprint", i.sha256_fingerprint},
+              {"not_before", i.not_before},
+              {"not_after", i.not_after},
+              {"days_left", i.days_left},
+              {"is_ca", i.is_ca},
+              {"key", i.key},
+              {"dns_names", i.dns_names},
+              {"ip_addresses", i.ip_addresses},
+              {"uris", i.uris},
+              {"emails", i.emails},
+              {"groups", i.groups},
+              {"key_usage", i.key_usage},
+              {"extended_key_usage", i.extended_key_usage}};
+}
+
+void print_outcome(const pki::Outcome& out) {
+  for (const auto& p : out.written) std::cout << "wrote " << p.string() << "\n";
+  for (const auto& n : out.notes) std::cout << "note: " << n << "\n";
+}
+
+std::string dial_address(const std::vector<pki::HostName>& hosts) {
+  const auto& h = hosts.front();
+  bool v6 = h.kind == pki::HostName::Kind::ip && h.value.find(':') != std::string::npos;
+  return "tcp://" + (v6 ? "[" + h.value + "]" : h.value) + ":2376";
+}
+
+void run_init(const CommonFlags& common, pki::InitOptions opts, const std::string& key_type) {
+  opts.layout = common.layout();
+  opts.key_type = pki::parse_key_type(key_type);
+  opts.ca_passphrase = common.passphrase();
+  std::vector<pki::HostName> hosts = pki::server_hosts(opts.server);
+  pki::Outcome out = pki::init_pki(opts);
+  print_outcome(out);
+
+  const fs::path& d = opts.layout.dir;
+  std::vector<std::string> names;
+  for (const auto& h : hosts) names.push_back(h.value);
+  std::cout << "\nA new PKI (" << key_type << " keys) in " << d.string() << ":\n"
+            << "  CA       " << opts.layout.ca_cert().string() << " (its key signs every certificate: keep "
+            << opts.layout.ca_key().filename().string() << " safe)\n"
+            << "  server   " << (d / "server-cert.pem").string() << ", valid for " << join(names) << "\n"
+            << "  client   " << opts.layout.client_dir(opts.client_name).string() << "/\n"
+            << "\nServe the Docker API with them:\n"
+            << "  dockerd --tlsverify --tlscacert=" << opts.layout.ca_cert().string()
+            << " --tlscert=" << (d / "server-cert.pem").string()
+            << " --tlskey=" << (d / "server-key.pem").string() << " -H " << dial_address(hosts) << "\n"
+            << "\nAnd point a docker client at it:\n"
+            << "  export DOCKER_HOST=" << dial_address(hosts) << "\n"
+            << "  export DOCKER_TLS_VERIFY=1\n"
+            << "  export DOCKER_CERT_PATH=" << opts.layout.client_dir(opts.client_name).string() << "\n";
+}
+
+void run_show(const std::string& file, bool as_json) {
+  pki::Cert cert = pki::cert_from_pem(files::read_file(file, "the certificate"), file);
+  pki::CertInfo i = pki::describe_certificate(cert.get());
+  if (as_json) {
+    std::cout << info_json(i).dump(2) << "\n";
+    return;
+  }
+  std::cout << file << "\n"
+            << "  subject:        " << i.subject << "\n"
+            << "  issuer:         " << i.issuer << "\n"
+            << "  CA:             " << (i.is_ca ? "yes" : "no") << "\n";
+  if (!i.groups.empty()) std::cout << "  groups:         " << join(i.groups) << "\n";
+  std::cout << "  SANs:           " << (sans_text(i).empty() ? "(none)" : sans_text(i)) << "\n"
+            << "  key:            " << i.key << "\n"
+            << "  key usage:      " << (i.key_usage.empty() ? "(none)" : join(i.key_usage)) << "\n"
+            << "  ext. key usage: " << (i.extended_key_usage.empty() ? "(none)" : join(i.extended_key_usage))
+            << "\n"
+            << "  serial:         " << i.serial << "\n"
+            << "  SHA-256:        " << i.sha256_fingerprint << "\n"
+            << "  valid from:     " << i.not_before << "\n"
+            << "  valid until:    " << i.not_after << " ("
+            << (i.days_left < 0 ? "expired " + std::to_string(-i.days_left) + " days ago"
+                                : std::to_string(i.days_left) + " days left")
+            << ")\n";
+}
+
+void run_list(const CommonFlags& common, bool as_json) {
+  auto entries = pki::list_entries(common.layout());
+  if (as_json) {
+    json out = json::array();
+    for (const auto& e : entries) {
+      out.push_back(json{{"role", pki::role_name(e.role)},
+                         {"name", e.name},
+                         {"file", e.cert.string()},
+                         {"status", status_of(e.info, e.revoked)},
+                         {"certificate", info_json(e.info)}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::printf("%-7s %-20s %-33s %-21s %6s  %s\n", "ROLE", "NAME", "SERIAL", "EXPIRES", "DAYS", "STATUS");
+  for (const auto& e : entries) {
+    std::string name = e.name.empty() ? (e.role == pki::Role::ca ? e.info.common_name : "(default)") : e.name;
+    std::printf("%-7s %-20s %-33s %-21s %6ld  %s\n", pki::role_name(e.role).c_str(), name.c_str(),
+                e.info.serial.c_str(), e.info.not_after.c_str(), e.info.days_left,
+                status_of(e.info, e.revoked).c_str());
+  }
+}
+
+pki::Role parse_role(const std::string& text, bool allow_ca) {
+  if (text == "server") return pki::Role::server;
+  if (text == "client") return pki::Role::client;
+  if (allow_ca && text == "ca") return pki::Role::ca;
+  throw Error("unknown certificate kind \"" + text + "\": use " + (allow_ca ? "ca, " : "") +
+              "server or client");
+}
+
+}  // namespace
+
+void add_certs(CLI::App& app) {
+  CLI::App* certs = app.add_subcommand("certs", "Create and manage the CA, server and client certificates");
+  certs->require_subcommand(1);
+  const std::string key_help = "key type: " + pki::key_type_choices();
+
+  {  // init
+    auto* cmd =
+        certs->add_subcommand("init", "Create a CA, a server certificate and a first client in one step");
+    auto common = std::make_shared<CommonFlags>();
+    auto opts = std::make_shared<pki::InitOptions>();
+    auto key_type = std::make_shared<std::string>("ecdsa-p256");
+    add_dir_flag(cmd, *common);
+    add_passphrase_flag(cmd, *common,
+                        "encrypt the CA key with AES-256 using the passphrase on this file's first line");
+    add_server_name_flags(cmd, opts->server);
+    cmd->add_option("--client", opts->client_name, "name of the first client")->capture_default_str();
+    cmd->add_option("--key-type", *key_type, key_help)->capture_default_str();
+    cmd->add_flag("--force", opts->force, "replace an existing PKI in --dir");
+    cmd->callback([=] { run_init(*common, *opts, *key_type); });
+  }
+
+  {  // issue
+    auto* issue = certs->add_subcommand("issue", "Issue another server or client certificate from the CA");
+    auto common = std::make_shared<CommonFlags>();
+    auto names = std::make_shared<pki::ServerNames>();
+    auto groups = std::make_shared<std::vector<std::string>>();
+    auto kind = std::make_shared<std::string>();
+    auto name = std::make_shared<std::string>();
+    auto key_type = std::make_shared<std::string>("ecdsa-p256");
+    auto days = std::make_shared<int>(0);
+    auto force = std::make_shared<bool>(false);
+    issue->add_option("KIND", *kind, "server or client")->required();
+    issue->add_option("NAME", *name,
+                      "client name (its CN); for a server, a name under servers/ (default: the main server "
+                      "certificate in --dir)");
+    add_dir_flag(issue, *common);
+    add_passphrase_flag(issue, *common, "file holding the CA key's passphrase");
+    add_server_name_flags(issue, *names);
+    issue->add_option("--group", *groups, "client: a group for the authorization policy (repeatable)");
+    issue->add_option("--key-type", *key_type, key_help)->capture_default_str();
+    issue->add_option("--days", *days, "validity in days (default: 825 for servers, 365 for clients)")
+        ->check(CLI::Range(1, 36500));
+    issue->add_flag("--force", *force, "replace an existing certificate of that name");
+    issue->callback([=] {
+      pki::Role role = parse_role(*kind, false);
+      pki::KeyType type = pki::parse_key_type(*key_type);
+      int validity = *days > 0 ? *days : pki::default_days(role);
+      if (role == pki::Role::client && name->empty()) throw Error("a client certificate needs a NAME");
+      if (role == pki::Role::server && !groups->empty())
+        throw Error("--group applies to client certificates only");
+      if (role == pki::Role::client && (!names->hosts.empty() || names->no_local || names->all_local)) {
+        throw Error("--host, --no-local and --all-local-addresses apply to server certificates only");
+      }
+      pki::Authority ca(common->layout(), common->passphrase());
+      print_outcome(role == pki::Role::server ? ca.issue_server(*name, *names, type, validity, *force)
+                                              : ca.issue_client(*name, *groups, type, validity, *force));
+    });
+  }
+
+  {  // list
+    auto* cmd = certs->add_subcommand("list", "List every certificate in --dir with its expiry and status");
+    auto common = std::make_shared<CommonFlags>();
+    auto as_json = std::make_shared<bool>(false);
+    add_dir_flag(cmd, *common);
+    cmd->add_flag("--json", *as_json, "print JSON");
+    cmd->callback([=] { run_list(*common, *as_json); });
+  }
+
+  {  // show
+    auto* cmd = certs->add_subcommand("show", "Describe a certificate file: names, usages, serial, validity");
+    auto file = std::make_shared<std::string>();
+    auto as_json = std::make_shared<bool>(false);
+    cmd->add_option("FILE", *file, "a PEM certificate")->required();
+    cmd->add_flag("--json", *as_json, "print JSON");
+    cmd->callback([=] { run_show(*file, *as_json); });
+  }
+
+  {  // renew
+    auto* cmd =
+        certs->add_subcommand("renew", "Re-issue the CA, a server or a client certificate with new dates");
+    auto common = std::make_shared<CommonFlags>();
+    auto kind = std::make_shared<std::string>();
+    auto name = std::make_shared<std::string>();
+    auto new_key = std::make_shared<bool>(false);
+    auto days = std::make_shared<int>(0);
+    cmd->add_option("KIND", *kind, "ca, server or client")->required();
+    cmd->add_option("NAME", *name, "client name, or server name under servers/ (default: the main server)");
+    add_dir_flag(cmd, *common);
+    add_passphrase_flag(cmd, *common, "file holding the CA key's passphrase");
+    cmd->add_flag("--new-key", *new_key, "generate a new key of the same type (not for the CA)");
+    cmd->add_option("--days", *days, "validity in days (default: the kind's default)")
+        ->check(CLI::Range(1, 36500));
+    cmd->callback([=] {
+      pki::Role role = parse_role(*kind, true);
+      if (role == pki::Role::client && name->empty())
+        throw Error("renewing a client certificate needs its NAME");
+      if (role == pki::Role::ca && !name->empty()) throw Error("`certs renew ca` takes no NAME");
+      pki::Authority ca(common->layout(), common->passphrase());
+      print_outcome(ca.renew(role, *name, *new_key, *days > 0 ? std::optional<int>(*days) : std::nullopt));
+    });
+  }
+
+  {  // revoke
+    auto* cmd = certs->add_subcommand("revoke", "Revoke a client (by name) or any certificate (by serial)");
+    auto common = std::make_shared<CommonFlags>();
+    auto target = std::make_shared<std::string>();
+    cmd->add_option("NAME|SERIAL", *target, "client name, or serial number in hex")->required();
+    add_dir_flag(cmd, *common);
+    add_passphrase_flag(cmd, *common, "file holding the CA key's passphrase");
+    cmd->callback([=] {
+      pki::Authority ca(common->layout(), common->passphrase());
+      print_outcome(ca.revoke(*target));
+    });
+  }
+
+  {  // crl
+    auto* cmd = certs->add_subcommand("crl", "Sign the CRL anew with the same entries");
+    auto common = std::make_shared<CommonFlags>();
+    add_dir_flag(cmd, *common);
+    add_passphrase_flag(cmd, *common, "file holding the CA key's passphrase");
+    cmd->callback([=] {
+      pki::Authority ca(common->layout(), common->passphrase());
+      print_outcome(ca.resign_crl());
+    });
+  }
+}
+
+}  // namespace dockgate::cli

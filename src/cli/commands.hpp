@@ -1,0 +1,12 @@
+// One function per subcommand family: each adds its subcommands, flags and actions to the root command.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace dockgate::cli {
+
+void add_certs(CLI::App& app);
+
+}  // namespace dockgate::cli
