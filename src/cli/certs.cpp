@@ -96,10 +96,17 @@ void print_outcome(const pki::Outcome& out) {
   for (const auto& n : out.notes) std::cout << "note: " << n << "\n";
 }
 
-std::string dial_address(const std::vector<pki::HostName>& hosts) {
-  const auto& h = hosts.front();
+// How a client dials the new server: the first --host, or loopback when only local names were asked for.
+std::string dial_address(const pki::ServerNames& names) {
+  if (names.hosts.empty()) return "tcp://127.0.0.1:2376";
+  pki::HostName h = pki::parse_host(names.hosts.front());
   bool v6 = h.kind == pki::HostName::Kind::ip && h.value.find(':') != std::string::npos;
   return "tcp://" + (v6 ? "[" + h.value + "]" : h.value) + ":2376";
+}
+
+// Where dockerd should listen: every interface when the certificate names remote hosts, else loopback only.
+std::string listen_address(const pki::ServerNames& names) {
+  return names.hosts.empty() && !names.all_local ? "tcp://127.0.0.1:2376" : "tcp://0.0.0.0:2376";
 }
 
 void run_init(const CommonFlags& common, pki::InitOptions opts, const std::string& key_type) {
@@ -112,6 +119,7 @@ void run_init(const CommonFlags& common, pki::InitOptions opts, const std::strin
 
   const fs::path& d = opts.layout.dir;
   std::vector<std::string> names;
+  names.reserve(hosts.size());
   for (const auto& h : hosts) names.push_back(h.value);
   std::cout << "\nA new PKI (" << key_type << " keys) in " << d.string() << ":\n"
             << "  CA       " << opts.layout.ca_cert().string() << " (its key signs every certificate: keep "
@@ -121,9 +129,10 @@ void run_init(const CommonFlags& common, pki::InitOptions opts, const std::strin
             << "\nServe the Docker API with them:\n"
             << "  dockerd --tlsverify --tlscacert=" << opts.layout.ca_cert().string()
             << " --tlscert=" << (d / "server-cert.pem").string()
-            << " --tlskey=" << (d / "server-key.pem").string() << " -H " << dial_address(hosts) << "\n"
+            << " --tlskey=" << (d / "server-key.pem").string() << " -H " << listen_address(opts.server)
+            << "\n"
             << "\nAnd point a docker client at it:\n"
-            << "  export DOCKER_HOST=" << dial_address(hosts) << "\n"
+            << "  export DOCKER_HOST=" << dial_address(opts.server) << "\n"
             << "  export DOCKER_TLS_VERIFY=1\n"
             << "  export DOCKER_CERT_PATH=" << opts.layout.client_dir(opts.client_name).string() << "\n";
 }

@@ -28,6 +28,13 @@ bool exists_no_follow(const fs::path& p) {
   return ::lstat(p.c_str(), &st) == 0;
 }
 
+// True only when `p` is known not to exist; a path we may not look at (EACCES) is not "missing", so that
+// the error that follows names the directory that is really in the way.
+bool missing(const fs::path& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) != 0 && errno == ENOENT;
+}
+
 // Writes `contents` to a new temporary file next to `target` and returns its name. The file has `mode`
 // from the moment it exists, so a key is never readable by others even for an instant.
 fs::path write_temporary(const fs::path& target, const std::string& contents, unsigned mode) {
@@ -121,7 +128,7 @@ void Batch::commit() {
     for (const auto& d : needed) {
       if (d.path.empty()) continue;
       std::vector<fs::path> chain;
-      for (fs::path p = d.path; !p.empty() && !exists_no_follow(p); p = p.parent_path()) {
+      for (fs::path p = d.path; !p.empty() && missing(p); p = p.parent_path()) {
         chain.push_back(p);
         if (p == p.parent_path()) break;
       }

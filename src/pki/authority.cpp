@@ -303,11 +303,7 @@ Outcome Authority::revoke(const std::string& name_or_serial) {
   CrlContents crl = current_crl();
   for (const auto& r : crl.revoked) {
     if (r.serial == serial) {
-      char when[32];
-      std::tm tm{};
-      gmtime_r(&r.when, &tm);
-      std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-      throw Error("serial " + serial + " is already revoked (since " + when + ")");
+      throw Error("serial " + serial + " is already revoked (since " + utc_text(r.when) + ")");
     }
   }
   crl.revoked.push_back({serial, std::time(nullptr)});

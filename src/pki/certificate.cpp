@@ -14,7 +14,7 @@
 namespace dockgate::pki {
 namespace {
 
-constexpr long kBackdateSeconds = 5 * 60;
+constexpr long kBackdateSeconds = 5L * 60;
 
 void add_extension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
   Extension ext(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()));
@@ -36,9 +36,7 @@ std::string utf8(const ASN1_STRING* s) {
 std::string rfc3339(const ASN1_TIME* t) {
   std::tm tm{};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return "";
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return utc_text(timegm(&tm));
 }
 
 std::string name_text(const X509_NAME* name) {
@@ -66,6 +64,14 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
 }
 
 }  // namespace
+
+std::string utc_text(std::time_t when) {
+  std::tm tm{};
+  gmtime_r(&when, &tm);
+  char buf[32];
+  if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return "";
+  return buf;
+}
 
 std::string role_name(Role role) {
   switch (role) {

@@ -3,6 +3,7 @@
 // for `certs show` and `certs list`.
 #pragma once
 
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ Profile profile_of(X509* cert, const std::filesystem::path& path);
 
 Cert cert_from_pem(const std::string& pem, const std::filesystem::path& path);
 std::string cert_to_pem(X509* cert);
+
+// RFC 3339 in UTC, as every date dockgate prints: 2026-11-23T16:40:52Z.
+std::string utc_text(std::time_t when);
 
 // Upper-case hex without separators, as `openssl x509 -serial` and `openssl crl -text` print it.
 std::string serial_hex(const ASN1_INTEGER* serial);

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <utility>
@@ -150,7 +151,7 @@ int passphrase_callback(char* buf, int size, int /*rwflag*/, void* user) {
   if (!req->passphrase->has_value()) return -1;
   const std::string& p = **req->passphrase;
   if (static_cast<int>(p.size()) > size) return -1;
-  std::memcpy(buf, p.data(), p.size());
+  std::copy(p.begin(), p.end(), buf);  // length-counted: OpenSSL needs no terminating NUL
   return static_cast<int>(p.size());
 }
 
