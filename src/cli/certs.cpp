@@ -177,10 +177,10 @@ void run_list(const CommonFlags& common, bool as_json) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::printf("%-7s %-20s %-33s %-21s %6s  %s\n", "ROLE", "NAME", "SERIAL", "EXPIRES", "DAYS", "STATUS");
+  std::printf("%-7s %-28s %-33s %-21s %6s  %s\n", "ROLE", "NAME", "SERIAL", "EXPIRES", "DAYS", "STATUS");
   for (const auto& e : entries) {
     std::string name = e.name.empty() ? (e.role == pki::Role::ca ? e.info.common_name : "(default)") : e.name;
-    std::printf("%-7s %-20s %-33s %-21s %6ld  %s\n", pki::role_name(e.role).c_str(), name.c_str(),
+    std::printf("%-7s %-28s %-33s %-21s %6ld  %s\n", pki::role_name(e.role).c_str(), name.c_str(),
                 e.info.serial.c_str(), e.info.not_after.c_str(), e.info.days_left,
                 status_of(e.info, e.revoked).c_str());
   }

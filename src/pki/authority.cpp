@@ -2,6 +2,7 @@
 // them with one files::Batch, so that a failure at any step leaves the directory as it was.
 #include "pki/authority.hpp"
 
+#include <openssl/rand.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -36,10 +37,18 @@ Cert load_cert(const fs::path& path, const std::string& what) {
   return cert_from_pem(files::read_file(path, what), path);
 }
 
-// The CA's name says which machine made it, so that two dockgate CAs in one trust store are told apart.
+// The CA's name says which machine made it, and a random tag tells apart two CAs made there: people read
+// issuers by name, and Go's errors name the candidate CA it tried.
 std::string ca_common_name() {
+  unsigned char tag[4];
+  if (RAND_bytes(tag, sizeof tag) != 1) throw Error("cannot draw random bytes: " + openssl_errors());
+  std::string hex;
+  for (unsigned char b : tag) {
+    hex += "0123456789abcdef"[b >> 4];
+    hex += "0123456789abcdef"[b & 0xf];
+  }
   auto names = net::local_names_and_addresses();
-  return "dockgate CA" + (names.empty() ? std::string() : " (" + names.front() + ")");
+  return "dockgate CA " + (names.empty() ? std::string() : names.front() + " ") + hex;
 }
 
 // Stages a leaf's certificate and key, plus a copy of the CA beside them (clients and named servers), so
@@ -267,32 +276,33 @@ CrlContents Authority::current_crl() const {
 }
 
 Outcome Authority::revoke(const std::string& name_or_serial) {
-  // A client name first: names are what people remember. Otherwise a serial.
+  // A client name first: names are what people remember. Otherwise a serial, which may belong to any
+  // certificate under --dir (a current client's revokes that client), or to none that is still on disk.
+  Outcome out;
   std::string client;
   std::string serial;
-  Files files = client_files(layout_, name_or_serial);
-  bool is_name = true;
-  try {
-    check_entity_name(name_or_serial, "client name");
-  } catch (const Error&) {
-    is_name = false;
-  }
-  if (is_name && present(files.cert)) {
+  if (name_or_serial.find_first_of("./") == std::string::npos &&
+      present(client_files(layout_, name_or_serial).cert)) {
     client = name_or_serial;
-    Cert cert = load_cert(files.cert, "the client certificate");
-    serial = serial_hex(X509_get0_serialNumber(cert.get()));
+    serial =
+        serial_hex(X509_get0_serialNumber(load_cert(client_files(layout_, client).cert, "the client").get()));
   } else {
     serial = normalise_serial(name_or_serial);
     if (serial.empty()) {
       throw Error("\"" + name_or_serial + "\" is neither a client in " + (layout_.dir / "clients").string() +
                   " nor a serial number (hex, as `dockgate certs list` shows it)");
     }
-    // A serial that belongs to a current client revokes that client.
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(layout_.dir / "clients", ec)) {
-      if (!present(e.path() / "cert.pem")) continue;
-      Cert cert = load_cert(e.path() / "cert.pem", "the client certificate");
-      if (serial_hex(X509_get0_serialNumber(cert.get())) == serial) client = e.path().filename().string();
+    bool known = false;
+    for (const Entry& e : list_entries(layout_)) {
+      if (e.info.serial != serial) continue;
+      known = true;
+      if (e.role == Role::client && e.cert.parent_path().parent_path() == layout_.dir / "clients")
+        client = e.name;
+    }
+    if (!known) {
+      out.notes.push_back(
+          "no certificate with serial " + serial + " is under " + layout_.dir.string() +
+          "; it is revoked all the same (check `dockgate certs list` if you meant a client name)");
     }
   }
   if (serial == serial_hex(X509_get0_serialNumber(ca_.get()))) {
@@ -310,7 +320,6 @@ Outcome Authority::revoke(const std::string& name_or_serial) {
   crl.number += 1;
   Crl signed_crl = sign_crl(signer(), crl);
 
-  Outcome out;
   Batch batch;
   batch.write(layout_.crl(), crl_to_pem(signed_crl.get()), kCertMode, Existing::replace);
   if (!client.empty()) {

@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "../temp_dir.hpp"
+#include "../support.hpp"
 #include "error.hpp"
 
 namespace dockgate::files {
@@ -40,13 +40,9 @@ TEST(Batch, RefusesExistingFilesBeforeTouchingAnything) {
   Batch b;
   b.write(tmp / "new/key.pem", "k", 0400);
   b.write(tmp / "cert.pem", "new", 0444);
-  try {
-    b.commit();
-    FAIL() << "commit must refuse to overwrite";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find((tmp / "cert.pem").string() + " already exists"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("--force"), std::string::npos);
-  }
+  std::string msg = testing::error_of([&] { b.commit(); });
+  EXPECT_NE(msg.find((tmp / "cert.pem").string() + " already exists"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--force"), std::string::npos) << msg;
   EXPECT_EQ(read_file(tmp / "cert.pem", "x"), "old");
   EXPECT_FALSE(fs::exists(tmp / "new")) << "no directory may be created when the batch is refused";
 }
@@ -92,13 +88,8 @@ TEST(Batch, MovesAfterWritingAndRefusesAnOccupiedTarget) {
 }
 
 TEST(ReadFile, NamesWhatAndWhereWhenMissing) {
-  try {
-    read_file("/nonexistent/dockgate/ca.pem", "the CA certificate");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "cannot read the CA certificate /nonexistent/dockgate/ca.pem: No such file or directory");
-  }
+  EXPECT_EQ(testing::error_of([] { read_file("/nonexistent/dockgate/ca.pem", "the CA certificate"); }),
+            "cannot read the CA certificate /nonexistent/dockgate/ca.pem: No such file or directory");
 }
 
 }  // namespace

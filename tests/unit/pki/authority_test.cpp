@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "../temp_dir.hpp"
+#include "../support.hpp"
 #include "error.hpp"
 #include "files/batch.hpp"
 #include "verify.hpp"
@@ -12,6 +12,7 @@
 namespace dockgate::pki {
 namespace {
 namespace fs = std::filesystem;
+using dockgate::testing::error_of;
 using dockgate::testing::mode_of;
 using dockgate::testing::TempDir;
 
@@ -30,15 +31,6 @@ InitOptions options_for(const fs::path& dir) {
   o.layout = {dir};
   o.server.hosts = {"docker.example.com", "192.0.2.10"};
   return o;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Init, WritesDockerNamedFilesWithTheirModes) {
@@ -159,6 +151,17 @@ TEST(Authority, RevokeListsTheSerialAndFreesTheName) {
   auto entries = list_entries(l);
   size_t revoked = std::count_if(entries.begin(), entries.end(), [](const Entry& e) { return e.revoked; });
   EXPECT_EQ(revoked, 2u);
+}
+
+TEST(Authority, ASerialThatMatchesNothingIsRevokedWithANote) {
+  TempDir tmp;
+  Layout l{tmp / "pki"};
+  init_pki(options_for(l.dir));
+  Outcome out = Authority(l, std::nullopt).revoke("bead");  // a mistyped client name that happens to be hex
+  ASSERT_FALSE(out.notes.empty());
+  EXPECT_NE(out.notes.front().find("no certificate with serial BEAD"), std::string::npos)
+      << out.notes.front();
+  EXPECT_TRUE(fs::exists(l.client_dir("admin")));
 }
 
 TEST(Authority, RenewKeepsOrReplacesTheKey) {

@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "../temp_dir.hpp"
+#include "../support.hpp"
 #include "error.hpp"
 
 namespace dockgate::pki {
@@ -15,13 +15,8 @@ TEST(KeyType, ParsesEveryOfferedTypeAndNamesThemWhenWrong) {
        {KeyType::ecdsa_p256, KeyType::rsa2048, KeyType::rsa3072, KeyType::rsa4096, KeyType::ed25519}) {
     EXPECT_EQ(parse_key_type(key_type_flag(t)), t);
   }
-  try {
-    parse_key_type("dsa");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "invalid --key-type \"dsa\": use one of ecdsa-p256, rsa-2048, rsa-3072, rsa-4096, ed25519");
-  }
+  EXPECT_EQ(testing::error_of([] { parse_key_type("dsa"); }),
+            "invalid --key-type \"dsa\": use one of ecdsa-p256, rsa-2048, rsa-3072, rsa-4096, ed25519");
 }
 
 TEST(Key, GeneratesEachTypeAndRoundTripsThroughPem) {
@@ -45,31 +40,22 @@ TEST(Key, EncryptedPemNeedsTheRightPassphraseAndNeverPrompts) {
   PKey back = key_from_pem(pem, "ca-key.pem", std::string("correct horse"));
   EXPECT_EQ(EVP_PKEY_eq(key.get(), back.get()), 1);
 
-  try {
-    key_from_pem(pem, "ca-key.pem", std::nullopt);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(
-        std::string(e.what()).find("ca-key.pem is encrypted: pass its passphrase with --ca-passphrase-file"),
-        std::string::npos)
-        << e.what();
-  }
-  try {
-    key_from_pem(pem, "ca-key.pem", std::string("wrong"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("wrong passphrase"), std::string::npos) << e.what();
-  }
+  EXPECT_NE(testing::error_of([&] {
+              key_from_pem(pem, "ca-key.pem", std::nullopt);
+            }).find("ca-key.pem is encrypted: pass its passphrase with --ca-passphrase-file"),
+            std::string::npos);
+  EXPECT_NE(testing::error_of([&] {
+              key_from_pem(pem, "ca-key.pem", std::string("wrong"));
+            }).find("wrong passphrase"),
+            std::string::npos);
 }
 
 TEST(Key, CorruptPemIsNamed) {
-  try {
-    key_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "/d/ca-key.pem",
-                 std::nullopt);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot read the key /d/ca-key.pem"), std::string::npos) << e.what();
-  }
+  EXPECT_NE(testing::error_of([&] {
+              key_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "/d/ca-key.pem",
+                           std::nullopt);
+            }).find("cannot read the key /d/ca-key.pem"),
+            std::string::npos);
 }
 
 TEST(PassphraseFile, TakesTheFirstLineAndRejectsEmpty) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support.hpp"
 #include "error.hpp"
 
 namespace dockgate::pki {
@@ -33,14 +34,9 @@ TEST(ParseHost, RejectsWhatIsNeither) {
 }
 
 TEST(ParseHost, ErrorNamesTheFlagAndValueAndWhatToGive) {
-  try {
-    parse_host("1.2.3");
-    FAIL();
-  } catch (const Error& e) {
-    std::string msg = e.what();
-    EXPECT_NE(msg.find("invalid --host \"1.2.3\""), std::string::npos) << msg;
-    EXPECT_NE(msg.find("IP address"), std::string::npos) << msg;
-  }
+  std::string msg = testing::error_of([] { parse_host("1.2.3"); });
+  EXPECT_NE(msg.find("invalid --host \"1.2.3\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("IP address"), std::string::npos) << msg;
 }
 
 TEST(EntityName, AllowsPlainNamesAndRejectsPathTricks) {

@@ -1,13 +1,17 @@
-// A fresh directory under $TMPDIR for one test, removed with everything in it afterwards.
+// What the unit tests share: a scratch directory, file modes, and the message of an expected Error.
 #pragma once
 
 #include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
+
+#include "error.hpp"
 
 namespace dockgate::testing {
 
+// A fresh directory under $TMPDIR for one test, removed with everything in it afterwards.
 class TempDir {
  public:
   TempDir() {
@@ -30,6 +34,16 @@ class TempDir {
 
 inline unsigned mode_of(const std::filesystem::path& p) {
   return static_cast<unsigned>(std::filesystem::status(p).permissions()) & 07777;
+}
+
+// The message of the dockgate::Error that `f` throws, or "" when it throws none.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace dockgate::testing
