@@ -137,16 +137,30 @@ void run_init(const CommonFlags& common, pki::InitOptions opts, const std::strin
             << "  export DOCKER_CERT_PATH=" << opts.layout.client_dir(opts.client_name).string() << "\n";
 }
 
-void run_show(const std::string& file, bool as_json) {
+// FILE, or the name of a client in --dir. With a CA in --dir that issued it, the status includes revocation.
+void run_show(const CommonFlags& common, const std::string& target, bool as_json) {
+  pki::Layout layout = common.layout();
+  std::string file = target;
+  if (!fs::exists(file) && target.find('/') == std::string::npos &&
+      fs::exists(pki::client_files(layout, target).cert)) {
+    file = pki::client_files(layout, target).cert.string();
+  }
   pki::Cert cert = pki::cert_from_pem(files::read_file(file, "the certificate"), file);
   pki::CertInfo i = pki::describe_certificate(cert.get());
+  std::optional<bool> revoked = pki::revoked_in(layout, cert.get());
+  std::string status = status_of(i, revoked.value_or(false));
+  if (!revoked) status += " (revocation unknown: not issued by the CA in " + layout.dir.string() + ")";
   if (as_json) {
-    std::cout << info_json(i).dump(2) << "\n";
+    json out = info_json(i);
+    out["status"] = status_of(i, revoked.value_or(false));
+    out["revoked"] = revoked ? json(*revoked) : json(nullptr);
+    std::cout << out.dump(2) << "\n";
     return;
   }
   std::cout << file << "\n"
             << "  subject:        " << i.subject << "\n"
             << "  issuer:         " << i.issuer << "\n"
+            << "  status:         " << status << "\n"
             << "  CA:             " << (i.is_ca ? "yes" : "no") << "\n";
   if (!i.groups.empty()) std::cout << "  groups:         " << join(i.groups) << "\n";
   std::cout << "  SANs:           " << (sans_text(i).empty() ? "(none)" : sans_text(i)) << "\n"
@@ -265,12 +279,16 @@ void add_certs(CLI::App& app) {
   }
 
   {  // show
-    auto* cmd = certs->add_subcommand("show", "Describe a certificate file: names, usages, serial, validity");
+    auto* cmd =
+        certs->add_subcommand("show", "Describe a certificate: names, usages, serial, validity, status");
+    auto common = std::make_shared<CommonFlags>();
     auto file = std::make_shared<std::string>();
     auto as_json = std::make_shared<bool>(false);
-    cmd->add_option("FILE", *file, "a PEM certificate")->required();
+    cmd->add_option("FILE|NAME", *file, "a PEM certificate file, or the name of a client in --dir")
+        ->required();
+    add_dir_flag(cmd, *common);
     cmd->add_flag("--json", *as_json, "print JSON");
-    cmd->callback([=] { run_show(*file, *as_json); });
+    cmd->callback([=] { run_show(*common, *file, *as_json); });
   }
 
   {  // renew

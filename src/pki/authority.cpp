@@ -383,3 +383,23 @@ std::vector<Entry> list_entries(const Layout& layout) {
 }
 
 }  // namespace dockgate::pki
+
+namespace dockgate::pki {
+
+std::optional<bool> revoked_in(const Layout& layout, X509* cert) {
+  if (!present(layout.ca_cert())) return std::nullopt;
+  Cert ca = load_cert(layout.ca_cert(), "the CA certificate");
+  if (X509_check_issued(ca.get(), cert) != X509_V_OK || X509_verify(cert, X509_get0_pubkey(ca.get())) != 1) {
+    openssl_errors();
+    return std::nullopt;
+  }
+  if (!present(layout.crl())) return false;
+  Crl crl = crl_from_pem(files::read_file(layout.crl(), "the CRL"), layout.crl(), ca.get());
+  std::string serial = serial_hex(X509_get0_serialNumber(cert));
+  for (const auto& r : crl_contents(crl.get()).revoked) {
+    if (r.serial == serial) return true;
+  }
+  return false;
+}
+
+}  // namespace dockgate::pki

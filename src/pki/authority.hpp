@@ -109,4 +109,7 @@ struct Entry {
 };
 std::vector<Entry> list_entries(const Layout& layout);
 
+// Whether the CRL under DIR revokes `cert`; nullopt when DIR holds no CA or `cert` is not issued by it.
+std::optional<bool> revoked_in(const Layout& layout, X509* cert);
+
 }  // namespace dockgate::pki

@@ -20,6 +20,8 @@ def test_show_describes_every_field_in_words_and_json(pki):
     assert info["key"] == "ECDSA P-256" and not info["is_ca"]
     assert 823 <= info["days_left"] <= 825
     assert len(info["serial"]) == 32 and len(info["sha256_fingerprint"].split(":")) == 32
+    by_name = json.loads(dockgate("certs", "show", "--json", "--dir", pki, "admin").stdout)
+    assert by_name["common_name"] == "admin" and by_name["revoked"] is False and by_name["status"] == "valid"
     ca = show(pki / "ca.pem")
     assert ca["is_ca"] and ca["key_usage"] == ["keyCertSign", "cRLSign"] and ca["days_left"] >= 3649
 

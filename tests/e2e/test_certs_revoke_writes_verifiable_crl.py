@@ -32,6 +32,10 @@ def test_revoked_serials_are_listed_in_a_verified_crl(pki):
     listed = {e["certificate"]["serial"]: e["status"] for e in json.loads(dockgate("certs", "list", "--json", "--dir", pki).stdout)}
     assert listed[laptop] == "revoked" and listed[admin] == "revoked"
 
+    moved = next(p for p in (pki / "revoked").iterdir() if p.name.startswith("laptop-"))
+    shown = json.loads(dockgate("certs", "show", "--json", "--dir", pki, moved / "cert.pem").stdout)
+    assert shown["revoked"] is True and shown["status"] == "revoked"
+
     again = dockgate("certs", "revoke", laptop, "--dir", pki, check=False)
     assert again.returncode == 1 and "already revoked" in again.stderr
 
