@@ -29,6 +29,8 @@ struct CommonFlags {
     if (passphrase_file.empty()) return std::nullopt;
     return pki::read_passphrase_file(passphrase_file, "--ca-passphrase-file");
   }
+  // The CA in --dir, loaded for signing.
+  pki::Authority authority() const { return {layout(), passphrase()}; }
 };
 
 void add_dir_flag(CLI::App* cmd, CommonFlags& f) {
@@ -263,7 +265,7 @@ void add_certs(CLI::App& app) {
       if (role == pki::Role::client && (!names->hosts.empty() || names->no_local || names->all_local)) {
         throw Error("--host, --no-local and --all-local-addresses apply to server certificates only");
       }
-      pki::Authority ca(common->layout(), common->passphrase());
+      pki::Authority ca = common->authority();
       print_outcome(role == pki::Role::server ? ca.issue_server(*name, *names, type, validity, *force)
                                               : ca.issue_client(*name, *groups, type, validity, *force));
     });
@@ -311,7 +313,7 @@ void add_certs(CLI::App& app) {
       if (role == pki::Role::client && name->empty())
         throw Error("renewing a client certificate needs its NAME");
       if (role == pki::Role::ca && !name->empty()) throw Error("`certs renew ca` takes no NAME");
-      pki::Authority ca(common->layout(), common->passphrase());
+      pki::Authority ca = common->authority();
       print_outcome(ca.renew(role, *name, *new_key, *days > 0 ? std::optional<int>(*days) : std::nullopt));
     });
   }
@@ -324,7 +326,7 @@ void add_certs(CLI::App& app) {
     add_dir_flag(cmd, *common);
     add_passphrase_flag(cmd, *common, "file holding the CA key's passphrase");
     cmd->callback([=] {
-      pki::Authority ca(common->layout(), common->passphrase());
+      pki::Authority ca = common->authority();
       print_outcome(ca.revoke(*target));
     });
   }
@@ -335,7 +337,7 @@ void add_certs(CLI::App& app) {
     add_dir_flag(cmd, *common);
     add_passphrase_flag(cmd, *common, "file holding the CA key's passphrase");
     cmd->callback([=] {
-      pki::Authority ca(common->layout(), common->passphrase());
+      pki::Authority ca = common->authority();
       print_outcome(ca.resign_crl());
     });
   }

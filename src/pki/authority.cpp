@@ -281,11 +281,10 @@ Outcome Authority::revoke(const std::string& name_or_serial) {
   Outcome out;
   std::string client;
   std::string serial;
-  if (name_or_serial.find_first_of("./") == std::string::npos &&
-      present(client_files(layout_, name_or_serial).cert)) {
+  fs::path named = client_files(layout_, name_or_serial).cert;
+  if (name_or_serial.find_first_of("./") == std::string::npos && present(named)) {
     client = name_or_serial;
-    serial =
-        serial_hex(X509_get0_serialNumber(load_cert(client_files(layout_, client).cert, "the client").get()));
+    serial = serial_hex(X509_get0_serialNumber(load_cert(named, "the client certificate").get()));
   } else {
     serial = normalise_serial(name_or_serial);
     if (serial.empty()) {
@@ -323,18 +322,18 @@ Outcome Authority::revoke(const std::string& name_or_serial) {
   Batch batch;
   batch.write(layout_.crl(), crl_to_pem(signed_crl.get()), kCertMode, Existing::replace);
   if (!client.empty()) {
+    fs::path aside = layout_.revoked_dir() / (client + "-" + serial.substr(0, 8));
     batch.make_dir(layout_.revoked_dir(), kDirMode);
-    batch.move(layout_.client_dir(client), layout_.revoked_dir() / (client + "-" + serial.substr(0, 8)));
+    batch.move(layout_.client_dir(client), aside);
     out.notes.push_back("revoked client \"" + client + "\" (serial " + serial + "); its files moved to " +
-                        (layout_.revoked_dir() / (client + "-" + serial.substr(0, 8))).string() +
-                        " and the name is free again");
+                        aside.string() + " and the name is free again");
   } else {
     out.notes.push_back("revoked serial " + serial);
   }
   batch.commit();
   out.written = batch.written();
   out.notes.push_back(
-      "dockgate serve enforces the CRL; dockerd's own TLS listener and the docker CLI ignore CRLs");
+      "dockerd's own TLS listener and the docker CLI do not check CRLs; dockgate's gateway will");
   return out;
 }
 
