@@ -13,6 +13,7 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", "dockgate " DOCKGATE_VERSION);
   app.require_subcommand(1);
   dockgate::cli::add_certs(app);
+  dockgate::cli::add_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

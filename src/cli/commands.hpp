@@ -8,5 +8,6 @@ class App;
 namespace dockgate::cli {
 
 void add_certs(CLI::App& app);
+void add_serve(CLI::App& app);
 
 }  // namespace dockgate::cli

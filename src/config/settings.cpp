@@ -160,11 +160,17 @@ std::vector<ListenAddress> listen_addresses(const Settings& settings) {
   std::vector<ListenAddress> out;
   for (const auto& h : hosts) {
     ListenAddress a = parse_listen_address(h, tls);
-    if (a.kind == ListenAddress::Kind::tcp && !tls && !is_loopback_host(a.host) &&
-        !settings.allow_insecure_tcp) {
+    bool exposed = a.kind == ListenAddress::Kind::tcp && !is_loopback_host(a.host);
+    if (exposed && !tls && !settings.allow_insecure_tcp) {
       throw Error("refusing to listen on " + a.text() +
                   " without TLS: anyone who can reach it gets root on this host. Use TLS (drop --tls=false), "
                   "listen on a loopback address, or pass --allow-insecure-tcp if you really mean it");
+    }
+    if (exposed && tls && !settings.verify_clients() && !settings.allow_insecure_tcp) {
+      throw Error("refusing to listen on " + a.text() +
+                  " without verifying clients (--tlsverify=false): anyone who can reach it gets root on this "
+                  "host. Drop --tlsverify=false, listen on a loopback address, or pass --allow-insecure-tcp "
+                  "if you really mean it");
     }
     out.push_back(std::move(a));
   }

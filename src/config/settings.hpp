@@ -22,6 +22,8 @@ struct Settings {
   bool allow_insecure_tcp = false;                       // --allow-insecure-tcp, "allow-insecure-tcp"
 
   bool tls_enabled() const { return tlsverify.value_or(false) || tls.value_or(true); }
+  // Unlike dockerd, `--tls` alone verifies clients too; only an explicit --tlsverify=false turns it off.
+  bool verify_clients() const { return tls_enabled() && tlsverify.value_or(true); }
 };
 
 // Directives as JSON values keyed by their config-file name ("hosts", "tls", ...): what the command line

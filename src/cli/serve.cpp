@@ -1,0 +1,145 @@
+// `dockgate serve`: dockerd's listening and TLS flags in, settings merged with the config file, then the
+// gateway runs until a signal. Flags mirror dockerd's one to one where dockerd has them.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "config/settings.hpp"
+#include "error.hpp"
+#include "files/batch.hpp"
+#include "files/state_dir.hpp"
+#include "gateway/gateway.hpp"
+#include "net/engine.hpp"
+#include "obs/log.hpp"
+#include "tls/material.hpp"
+
+namespace dockgate::cli {
+namespace {
+
+struct ServeFlags {
+  std::vector<std::string> hosts;
+  bool tls = true, tlsverify = true, allow_insecure_tcp = false, validate = false;
+  std::string tlscacert, tlscert, tlskey, group = "docker", upstream, config_file;
+  std::string log_level = "info", log_format;
+};
+
+// Only what the command line set explicitly, so that the config file may supply the rest and a directive
+// in both places is the conflict dockerd reports.
+config::Directives flag_directives(const ServeFlags& f, const CLI::App& cmd) {
+  config::Directives d = config::Directives::object();
+  auto set = [&](const char* flag, const char* key, const auto& value) {
+    if (cmd.count(flag) > 0) d[key] = value;
+  };
+  set("--host", "hosts", f.hosts);
+  set("--tls", "tls", f.tls);
+  set("--tlsverify", "tlsverify", f.tlsverify);
+  set("--tlscacert", "tlscacert", f.tlscacert);
+  set("--tlscert", "tlscert", f.tlscert);
+  set("--tlskey", "tlskey", f.tlskey);
+  set("--group", "group", f.group);
+  set("--upstream", "upstream", f.upstream);
+  set("--allow-insecure-tcp", "allow-insecure-tcp", f.allow_insecure_tcp);
+  return d;
+}
+
+// The DOCKER_HOST a client on this machine would use for the first TLS TCP listener.
+std::string client_host(const std::vector<config::ListenAddress>& addresses) {
+  for (const auto& a : addresses) {
+    if (a.kind != config::ListenAddress::Kind::tcp) continue;
+    std::string host = a.host;
+    if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    return "tcp://" + host + ":" + std::to_string(a.port);
+  }
+  return "tcp://HOST:2376";
+}
+
+void serve(const ServeFlags& f, const CLI::App& cmd) {
+  obs::init_logging(obs::parse_level(f.log_level), f.log_format);
+  config::Directives file = config::Directives::object();
+  if (!f.config_file.empty()) {
+    file = config::parse_config_file(files::read_file(f.config_file, "--config-file"), f.config_file);
+  }
+  config::Settings settings = config::merge(flag_directives(f, cmd), file);
+  std::vector<config::ListenAddress> addresses = config::listen_addresses(settings);
+  config::ListenAddress engine = net::parse_engine_address(settings.upstream);
+
+  bool needs_tls = settings.tls_enabled() &&
+                   std::any_of(addresses.begin(), addresses.end(), [](const config::ListenAddress& a) {
+                     return a.kind != config::ListenAddress::Kind::unix_socket;
+                   });
+  tls::Material material;
+  tls::Context context;
+  std::filesystem::path state_dir = files::default_state_dir();
+  if (needs_tls) {
+    material = tls::resolve_material(settings, state_dir, !f.validate);
+    if (!material.bootstrap_pending) context = tls::make_server_context(material.files);
+  }
+  if (f.validate) {
+    std::cout << "configuration OK";
+    if (material.bootstrap_pending) {
+      std::cout << " (no TLS files yet: the first start creates them in " << state_dir.string() << ")";
+    }
+    std::cout << std::endl;
+    return;
+  }
+
+  std::vector<std::string> warnings;
+  gateway::Options options;
+  options.listeners = net::open_listeners(addresses, settings.group, warnings);
+  for (const auto& w : warnings) obs::log(obs::Level::warn, w);
+  for (const auto& l : options.listeners) {
+    // Sockets from systemd are only known once adopted: hold them to the same rule as -H tcp://.
+    bool secured = !l.is_unix && settings.verify_clients();
+    if (!l.is_unix && !l.is_loopback && !secured && !settings.allow_insecure_tcp) {
+      throw Error("refusing to serve " + l.name +
+                  ", a non-loopback TCP socket, without verifying clients: "
+                  "anyone who can reach it gets root on this host. Enable TLS or pass --allow-insecure-tcp");
+    }
+  }
+  options.tls = context;
+  options.engine = {engine, settings.upstream};
+
+  if (material.created_client) {
+    std::cout << "dockgate: first start: created a CA, a server certificate for this host and the client "
+                 "bundle \"admin\" in "
+              << state_dir.string() << "\n"
+              << "To use this gateway from a docker client on this host:\n"
+              << "  export DOCKER_HOST=" << client_host(addresses) << "\n"
+              << "  export DOCKER_TLS_VERIFY=1\n"
+              << "  export DOCKER_CERT_PATH=" << material.created_client->string() << "\n"
+              << "Copy that directory to other machines to use it from there; issue more clients with "
+                 "`dockgate certs issue client NAME --dir "
+              << state_dir.string() << "`." << std::endl;
+  }
+  gateway::run(std::move(options));
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app) {
+  auto f = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the gateway: mutual TLS in front of the Docker engine");
+  cmd->add_option("-H,--host", f->hosts,
+                  "Address to listen on (repeatable): tcp://HOST:PORT, unix://PATH, fd://, fd://N, fd://NAME")
+      ->allow_extra_args(false);
+  cmd->add_flag("--tls", f->tls, "Use TLS (default true; --tls=false for plain HTTP on loopback)");
+  cmd->add_flag("--tlsverify", f->tlsverify, "Verify client certificates (default true; implies --tls)");
+  cmd->add_option("--tlscacert", f->tlscacert, "Trust client certificates signed only by this CA");
+  cmd->add_option("--tlscert", f->tlscert, "Path to the server's TLS certificate");
+  cmd->add_option("--tlskey", f->tlskey, "Path to the server's TLS key");
+  cmd->add_option("-G,--group", f->group, "Group owning the unix sockets")->capture_default_str();
+  cmd->add_option("--upstream", f->upstream,
+                  "The Docker engine to forward to (default unix:///var/run/docker.sock)");
+  cmd->add_option("--config-file", f->config_file, "JSON config file with the same directives");
+  cmd->add_flag("--allow-insecure-tcp", f->allow_insecure_tcp,
+                "Allow plain or unverified TCP on non-loopback addresses (gives root to the network)");
+  cmd->add_flag("--validate", f->validate,
+                "Check the configuration and TLS files, print \"configuration OK\"");
+  cmd->add_option("-l,--log-level", f->log_level, "debug, info, warn or error")->capture_default_str();
+  cmd->add_option("--log-format", f->log_format, "text or json (default: text on a terminal, else json)");
+  cmd->callback([f, cmd] { serve(*f, *cmd); });
+}
+
+}  // namespace dockgate::cli

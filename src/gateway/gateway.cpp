@@ -1,0 +1,206 @@
+// Accepting and shutting down. A connection's path from here: accept → TCP_NODELAY → (TLS listeners) a
+// peek for plain HTTP, the handshake under a timeout, the verified identity → http::Session.
+#include "gateway/gateway.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <csignal>
+#include <list>
+#include <set>
+
+#include "obs/log.hpp"
+#include "obs/notify.hpp"
+#include "tls/stream.hpp"
+
+namespace dockgate::gateway {
+namespace {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
+
+// Go's net/http answer to plain HTTP on a TLS port (server.go); docker clients recognise it and add their
+// "Are you trying to connect to a TLS-enabled daemon without TLS?" hint.
+constexpr std::string_view kPlainHttpAnswer =
+    "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+
+std::string peer_text(int fd, bool is_unix) {
+  if (is_unix) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+      return "unix uid=" + std::to_string(cred.uid) + " pid=" + std::to_string(cred.pid);
+    }
+    return "unix";
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  char host[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
+  }
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+  ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+  return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+}
+
+class Gateway {
+ public:
+  explicit Gateway(Options options)
+      : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), hup_(io_, SIGHUP) {}
+
+  void run() {
+    for (const auto& l : options_.listeners) {
+      int protocol = l.is_unix ? 0 : IPPROTO_TCP;
+      auto& acceptor = acceptors_.emplace_back(io_, asio::generic::stream_protocol(l.family, protocol), l.fd);
+      asio::co_spawn(io_, accept_loop(acceptor, l), asio::detached);
+      obs::log(
+          obs::Level::info, "listening",
+          {{"address", l.name}, {"tls", use_tls(l) ? "mutual" : "off"}, {"engine", options_.engine.text}});
+    }
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (!ec) shut_down(signal);
+    });
+    wait_for_hup();
+    obs::notify_ready();
+    io_.run();
+  }
+
+ private:
+  bool use_tls(const net::Listener& l) const { return options_.tls && !l.is_unix; }
+
+  void wait_for_hup() {
+    hup_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      obs::log(obs::Level::info,
+               "SIGHUP received; this version reloads nothing yet, restart to apply changes");
+      wait_for_hup();
+    });
+  }
+
+  asio::awaitable<void> accept_loop(Acceptor& acceptor, const net::Listener& listener) {
+    asio::steady_timer backoff(io_);
+    while (true) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        // Out of descriptors or memory: say so, pause, and go on rather than spin.
+        obs::log(obs::Level::warn, "accept failed", {{"address", listener.name}, {"cause", ec.message()}});
+        backoff.expires_after(std::chrono::milliseconds(100));
+        co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      asio::co_spawn(io_, serve(std::move(socket), listener), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(net::Socket socket, const net::Listener& listener) {
+    tls::Identity identity;
+    identity.peer = peer_text(socket.native_handle(), listener.is_unix);
+    if (!listener.is_unix) {
+      int on = 1;
+      ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    }
+    std::unique_ptr<net::Stream> stream;
+    if (use_tls(listener)) {
+      auto tls = std::make_unique<tls::TlsStream>(std::move(socket), options_.tls);
+      std::string failure;
+      try {
+        asio::steady_timer timer(io_, options_.handshake_timeout);
+        auto plain = co_await (tls->looks_like_plain_http() || timer.async_wait(asio::use_awaitable));
+        if (plain.index() == 0 && std::get<0>(plain)) {
+          obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
+          co_await asio::async_write(tls->socket(),
+                                     asio::buffer(kPlainHttpAnswer.data(), kPlainHttpAnswer.size()),
+                                     asio::as_tuple(asio::use_awaitable));
+          co_return;
+        }
+        auto done = co_await (tls->handshake() || timer.async_wait(asio::use_awaitable));
+        if (done.index() == 1 || plain.index() == 1) failure = "no TLS handshake within the time allowed";
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      if (!failure.empty()) {
+        obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});
+        co_return;
+      }
+      tls->describe_peer(identity);
+      stream = std::move(tls);
+    } else {
+      stream = std::make_unique<net::PlainStream>(std::move(socket));
+    }
+
+    obs::log(obs::Level::info, "connection", {{"client", identity.text()}, {"listener", listener.name}});
+    http::Session session(std::move(stream), identity, options_.engine, options_.limits);
+    sessions_.insert(&session);
+    if (stopping_) session.stop();
+    co_await session.run();
+    sessions_.erase(&session);
+    if (stopping_ && sessions_.empty()) finish();
+  }
+
+  void shut_down(int signal) {
+    obs::notify_stopping();
+    obs::log(obs::Level::info, "shutting down",
+             {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
+              {"open_connections", std::to_string(sessions_.size())}});
+    stopping_ = true;
+    for (auto& a : acceptors_) {
+      boost::system::error_code ignored;
+      a.close(ignored);
+    }
+    for (auto* s : sessions_) s->stop();
+    hup_.cancel();
+    // A second signal means now.
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) io_.stop();
+    });
+    deadline_.expires_after(options_.shutdown_timeout);
+    deadline_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      obs::log(obs::Level::warn, "shutdown deadline passed; closing connections still in use",
+               {{"open_connections", std::to_string(sessions_.size())}});
+      io_.stop();
+    });
+    if (sessions_.empty()) finish();
+  }
+
+  void finish() {
+    signals_.cancel();
+    deadline_.cancel();
+  }
+
+  Options options_;
+  asio::io_context io_{1};
+  asio::signal_set signals_, hup_;
+  asio::steady_timer deadline_{io_};
+  std::list<Acceptor> acceptors_;
+  std::set<http::Session*> sessions_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+void run(Options options) {
+  // OpenSSL writes with write(2): a client gone mid-response must be an EPIPE error, not a fatal signal.
+  std::signal(SIGPIPE, SIG_IGN);
+  Gateway(std::move(options)).run();
+}
+
+}  // namespace dockgate::gateway

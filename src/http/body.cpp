@@ -1,0 +1,49 @@
+// Content-Length and chunked bodies, passed through byte for byte: chunks are not re-framed, only scanned
+// to find where the body ends (http/chunked.hpp).
+#include "http/body.hpp"
+
+#include "http/chunked.hpp"
+
+namespace dockgate::http {
+namespace asio = boost::asio;
+
+namespace {
+
+asio::awaitable<void> fill(net::Stream& from, net::Buffer& buffer) {
+  auto space = buffer.space();
+  std::size_t n = co_await from.read_some(space);
+  if (n == 0) throw UnexpectedEnd("the connection ended in the middle of a message body");
+  buffer.commit(n);
+}
+
+}  // namespace
+
+asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
+                                          net::Stream& to) {
+  std::uint64_t relayed = 0;
+  if (framing.kind == Framing::Kind::length) {
+    std::uint64_t left = framing.length;
+    while (left > 0) {
+      if (buffered.empty()) co_await fill(from, buffered);
+      std::string_view block = buffered.data();
+      if (block.size() > left) block = block.substr(0, static_cast<std::size_t>(left));
+      co_await to.write(block);
+      buffered.consume(block.size());
+      left -= block.size();
+      relayed += block.size();
+    }
+  } else if (framing.kind == Framing::Kind::chunked) {
+    ChunkedScanner scanner;
+    while (!scanner.done()) {
+      if (buffered.empty()) co_await fill(from, buffered);
+      std::string_view block = buffered.data();
+      block = block.substr(0, scanner.scan(block));
+      co_await to.write(block);
+      buffered.consume(block.size());
+      relayed += block.size();
+    }
+  }
+  co_return relayed;
+}
+
+}  // namespace dockgate::http

@@ -1,0 +1,252 @@
+// The per-connection request loop. It reads in the order a request runs: wait for bytes (holding no
+// buffer while idle), read and check the head, connect to the engine if this is the connection's first
+// request, send the canonical head, then relay the request body and the response at the same time. A 101
+// or a raw-stream answer turns the connection into a tunnel (net/pump.hpp) for the rest of its life.
+#include "http/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <optional>
+
+#include "http/body.hpp"
+#include "http/head.hpp"
+#include "net/engine.hpp"
+#include "net/pump.hpp"
+#include "obs/log.hpp"
+
+namespace dockgate::http {
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+struct Session::Exchange {
+  std::string method;
+  int status = 0;
+  bool response_started = false;  // the client has the response head: too late for an error response
+  bool engine_keeps_alive = true;
+  bool tunnel = false;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+};
+
+namespace {
+
+std::string describe(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const boost::system::system_error*>(&e)) return s->code().message();
+  return e.what();
+}
+
+}  // namespace
+
+Session::Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
+                 const SessionLimits& limits)
+    : client_(std::move(client)),
+      identity_(std::move(identity)),
+      engine_address_(engine),
+      limits_(limits),
+      from_client_(limits.buffer_size),
+      from_engine_(limits.buffer_size) {}
+
+Session::~Session() = default;
+
+void Session::stop() {
+  stopping_ = true;
+  if (idle_) client_->close();
+}
+
+asio::awaitable<void> Session::respond_error(int status, const std::string& message) {
+  obs::log(obs::Level::info, "request refused",
+           {{"client", identity_.text()}, {"status", std::to_string(status)}, {"reason", message}});
+  try {
+    co_await client_->write(json_error_response(status, "dockgate: " + message, true));
+    co_await client_->finish_sending();
+  } catch (const std::exception&) {
+    // The client left first; there is nobody to tell.
+  }
+}
+
+// Reads one request head into `head`. Returns false if the client closed before sending a byte of it.
+// Throws BadMessage for an oversized head (431) or one that does not complete in time (408).
+asio::awaitable<bool> Session::read_head(std::string& head) {
+  std::optional<asio::steady_timer> deadline;
+  while (true) {
+    if (auto size = head_size(from_client_.data(), limits_.head_limit)) {
+      head.assign(from_client_.data().substr(0, *size));
+      from_client_.consume(*size);
+      co_return true;
+    }
+    std::size_t n = 0;
+    auto space = from_client_.space();
+    if (!deadline) {
+      // The first read follows wait_readable(), so bytes are there: no timer needed on the common path.
+      deadline.emplace(co_await asio::this_coro::executor, limits_.head_timeout);
+      n = co_await client_->read_some(space);
+    } else {
+      auto result = co_await (client_->read_some(space) || deadline->async_wait(asio::use_awaitable));
+      if (result.index() == 1) {
+        throw BadMessage(408, "the request head did not arrive within " +
+                                  std::to_string(limits_.head_timeout.count()) + " s");
+      }
+      n = std::get<0>(result);
+    }
+    if (n == 0) {
+      if (from_client_.empty()) co_return false;
+      throw BadMessage(400, "the connection ended inside a request head");
+    }
+    from_client_.commit(n);
+  }
+}
+
+asio::awaitable<void> Session::run() {
+  std::string head;
+  try {
+    while (!stopping_) {
+      if (from_client_.empty()) {
+        from_client_.release();
+        from_engine_.release();
+        idle_ = true;
+        co_await client_->wait_readable();
+        idle_ = false;
+        if (stopping_) break;
+      }
+      std::optional<BadMessage> bad;
+      bool more = false;
+      try {
+        more = co_await read_head(head);
+      } catch (const BadMessage& e) {
+        bad = e;
+      }
+      if (bad) {
+        co_await respond_error(bad->status, bad->what());
+        break;
+      }
+      if (!more || !co_await exchange(head)) break;
+    }
+    co_await client_->finish_sending();
+  } catch (const std::exception& e) {
+    obs::log(obs::Level::debug, "connection ended", {{"client", identity_.text()}, {"cause", describe(e)}});
+  }
+  client_->close();
+  if (engine_) engine_->close();
+}
+
+// One request and its response. Returns whether the connection takes another request.
+asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
+  RequestHead request;
+  Framing framing;
+  std::optional<BadMessage> bad;
+  try {
+    request = parse_request_head(raw_head);
+    framing = request_framing(request);
+  } catch (const BadMessage& e) {
+    bad = e;
+  }
+  if (bad) {
+    co_await respond_error(bad->status, bad->what());
+    co_return false;
+  }
+  ++requests_;
+
+  // The engine connection is opened by the first request, not at accept: an idle client costs no second
+  // descriptor. A kept-alive engine connection that the engine has since closed gets one retry, when the
+  // request has no body that could already be half-sent.
+  for (int attempt = 0;; ++attempt) {
+    bool reused = engine_ != nullptr;
+    std::string cause;
+    if (!engine_) {
+      try {
+        engine_ = co_await net::connect_engine(engine_address_.address);
+      } catch (const std::exception& e) {
+        cause = describe(e);
+      }
+      if (!engine_) {
+        co_await respond_error(502, "cannot reach the Docker engine at " + engine_address_.text + ": " +
+                                        cause + ". Is the docker daemon running?");
+        co_return false;
+      }
+    }
+
+    Exchange x;
+    x.method = request.method;
+    std::optional<BadMessage> bad_body;
+    try {
+      co_await engine_->write(serialize(request));
+      auto relay_request = [&]() -> asio::awaitable<void> {
+        x.bytes_in = co_await relay_body(framing, *client_, from_client_, *engine_);
+      };
+      auto relay_response = [&]() -> asio::awaitable<void> {
+        while (true) {
+          std::optional<std::size_t> size;
+          while (!(size = head_size(from_engine_.data(), limits_.buffer_size))) {
+            std::size_t n = co_await engine_->read_some(from_engine_.space());
+            if (n == 0) throw UnexpectedEnd("the engine closed the connection before answering");
+            from_engine_.commit(n);
+          }
+          std::string_view head = from_engine_.data().substr(0, *size);
+          ResponseHead response = parse_response_head(head);
+          bool interim = response.status < 200 && response.status != 101;
+          x.status = response.status;
+          x.engine_keeps_alive = keeps_alive(response);
+          Framing body = response_framing(response, request.method);
+          co_await client_->write(head);
+          from_engine_.consume(head.size());
+          if (interim) continue;  // 100 Continue: the real answer follows
+          x.response_started = true;
+          if (body.kind == Framing::Kind::until_close) {
+            x.tunnel = true;
+          } else {
+            x.bytes_out = co_await relay_body(body, *engine_, from_engine_, *client_);
+          }
+          co_return;
+        }
+      };
+      co_await (relay_request() && relay_response());
+    } catch (const BadMessage& e) {
+      bad_body = e;
+      cause = e.what();
+    } catch (const std::exception& e) {
+      cause = describe(e);
+    }
+
+    if (!cause.empty()) {
+      engine_->close();
+      engine_.reset();
+      if (x.response_started) throw UnexpectedEnd(cause);  // mid-response: all we can do is close
+      if (bad_body && bad_body->status < 500) {
+        co_await respond_error(bad_body->status, bad_body->what());
+        co_return false;
+      }
+      if (reused && attempt == 0 && framing.kind == Framing::Kind::none && x.bytes_in == 0) continue;
+      co_await respond_error(
+          502, "the Docker engine at " + engine_address_.text + " failed before answering: " + cause);
+      co_return false;
+    }
+
+    if (obs::enabled(obs::Level::debug)) {
+      obs::log(obs::Level::debug, "request",
+               {{"client", identity_.text()},
+                {"method", request.method},
+                {"target", request.target},
+                {"status", std::to_string(x.status)},
+                {"bytes_in", std::to_string(x.bytes_in)},
+                {"bytes_out", std::to_string(x.bytes_out)}});
+    }
+    if (x.tunnel) {
+      auto bytes = co_await net::tunnel(*client_, from_client_, *engine_, from_engine_, limits_.client_grace);
+      obs::log(obs::Level::debug, "tunnel closed",
+               {{"client", identity_.text()},
+                {"target", request.target},
+                {"bytes_in", std::to_string(bytes.client_to_engine)},
+                {"bytes_out", std::to_string(bytes.engine_to_client)}});
+      co_return false;
+    }
+    if (!x.engine_keeps_alive) {
+      engine_->close();
+      engine_.reset();
+    }
+    co_return keeps_alive(request) && x.engine_keeps_alive && !stopping_;
+  }
+}
+
+}  // namespace dockgate::http

@@ -1,0 +1,61 @@
+// One client connection after its transport is up: read a request head, check it, forward it to the
+// engine, relay the two bodies (concurrently, so /build can answer while its upload continues), and either
+// take the next request or, after a 101 or a raw stream, become a tunnel.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "config/listen_address.hpp"
+#include "net/buffer.hpp"
+#include "net/stream.hpp"
+#include "tls/identity.hpp"
+
+namespace dockgate::http {
+
+struct SessionLimits {
+  std::size_t head_limit = 64 * 1024;     // request head bytes (haproxy's default buffer is 16 KiB)
+  std::size_t buffer_size = 64 * 1024;    // per direction, allocated only while bytes move
+  std::chrono::seconds head_timeout{30};  // from a head's first byte to its end
+  std::chrono::seconds client_grace{30};  // tunnel: the client's time to finish after the engine has
+};
+
+struct Engine {
+  config::ListenAddress address;
+  std::string text;  // as configured, for messages
+};
+
+class Session {
+ public:
+  Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
+          const SessionLimits& limits);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Serves requests until the client leaves, a response ends the connection, or stop() is called.
+  // Never throws: failures end the connection and are logged.
+  boost::asio::awaitable<void> run();
+
+  // At shutdown: a connection waiting for its next request closes now; one in the middle of an exchange
+  // (or a tunnel) finishes it first, then closes.
+  void stop();
+
+ private:
+  struct Exchange;
+  boost::asio::awaitable<bool> read_head(std::string& head);
+  boost::asio::awaitable<bool> exchange(const std::string& raw_head);
+  boost::asio::awaitable<void> respond_error(int status, const std::string& message);
+
+  std::unique_ptr<net::Stream> client_;
+  std::unique_ptr<net::Stream> engine_;
+  tls::Identity identity_;
+  const Engine& engine_address_;
+  SessionLimits limits_;
+  net::Buffer from_client_, from_engine_;
+  bool idle_ = false, stopping_ = false;
+  std::uint64_t requests_ = 0;
+};
+
+}  // namespace dockgate::http

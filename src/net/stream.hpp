@@ -1,0 +1,46 @@
+// A connected byte stream with independent half-close, whatever carries it: a plain TCP or unix socket, or
+// TLS over one (tls/stream.hpp). The HTTP session and the tunnel see only this.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace dockgate::net {
+
+namespace asio = boost::asio;
+using Socket = asio::generic::stream_protocol::socket;
+
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  // Reads at least one byte into `into`; returns 0 once the peer has finished sending (FIN, or TLS
+  // close_notify). Throws boost::system::system_error when the connection fails or is closed under it.
+  virtual asio::awaitable<std::size_t> read_some(std::span<char> into) = 0;
+  // Writes every byte, waiting as long as the peer takes to accept them (that wait is the backpressure).
+  virtual asio::awaitable<void> write(std::string_view bytes) = 0;
+  // Tells the peer nothing more will be sent, leaving the other direction open.
+  virtual asio::awaitable<void> finish_sending() = 0;
+  // Completes when bytes can be read, without holding a buffer meanwhile.
+  virtual asio::awaitable<void> wait_readable() = 0;
+  // Closes at once; pending operations complete with an error.
+  virtual void close() noexcept = 0;
+};
+
+class PlainStream final : public Stream {
+ public:
+  explicit PlainStream(Socket socket) : socket_(std::move(socket)) {}
+  asio::awaitable<std::size_t> read_some(std::span<char> into) override;
+  asio::awaitable<void> write(std::string_view bytes) override;
+  asio::awaitable<void> finish_sending() override;
+  asio::awaitable<void> wait_readable() override;
+  void close() noexcept override;
+
+ private:
+  Socket socket_;
+};
+
+}  // namespace dockgate::net

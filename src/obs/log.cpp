@@ -1,0 +1,109 @@
+// Log lines through spdlog's stderr sink. JSON lines are composed here (spdlog's pattern cannot escape
+// field values), so the sink only adds nothing but the line end.
+#include "obs/log.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+
+namespace dockgate::obs {
+namespace {
+
+struct State {
+  std::shared_ptr<spdlog::logger> logger;
+  Level level = Level::info;
+  bool json = false;
+};
+
+State& state() {
+  static State s;
+  return s;
+}
+
+const char* level_name(Level l) {
+  switch (l) {
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
+  }
+  return "info";
+}
+
+std::string timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char text[40];
+  size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(text, n);
+  std::string frac = std::to_string(1000 + ms).substr(1);
+  return out + "." + frac + "Z";
+}
+
+bool needs_quotes(std::string_view v) {
+  return v.empty() || v.find_first_of(" \"=\t\n") != std::string_view::npos;
+}
+
+}  // namespace
+
+Level parse_level(const std::string& text) {
+  if (text == "debug") return Level::debug;
+  if (text == "info") return Level::info;
+  if (text == "warn" || text == "warning") return Level::warn;
+  if (text == "error") return Level::error;
+  throw Error("--log-level " + text + ": use debug, info, warn or error");
+}
+
+void init_logging(Level level, const std::string& format) {
+  if (!format.empty() && format != "text" && format != "json") {
+    throw Error("--log-format " + format + ": use text or json");
+  }
+  State& s = state();
+  s.level = level;
+  s.json = format == "json" || (format.empty() && ::isatty(STDERR_FILENO) == 0);
+  s.logger = std::make_shared<spdlog::logger>("dockgate", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  s.logger->set_pattern("%v");
+  s.logger->set_level(spdlog::level::trace);
+  s.logger->flush_on(spdlog::level::trace);
+}
+
+bool enabled(Level level) {
+  return level >= state().level;
+}
+
+void log(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  State& s = state();
+  if (!enabled(level)) return;
+  if (!s.logger) init_logging(s.level, "");
+  std::string line;
+  if (s.json) {
+    nlohmann::json j = {{"time", timestamp()}, {"level", level_name(level)}, {"msg", message}};
+    for (const auto& f : fields) j[std::string(f.key)] = f.value;
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    line = timestamp() + " " + level_name(level) + " " + std::string(message);
+    for (const auto& f : fields) {
+      line += ' ';
+      line += f.key;
+      line += '=';
+      line += needs_quotes(f.value)
+                  ? nlohmann::json(f.value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  : f.value;
+    }
+  }
+  s.logger->info(line);
+}
+
+}  // namespace dockgate::obs

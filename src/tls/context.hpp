@@ -1,0 +1,25 @@
+// The server's TLS configuration: one SSL_CTX built from the certificate, key and client CA files, with
+// settings chosen once here rather than per connection. No Asio here; the CTX is shared by every
+// connection accepted while it is current.
+#pragma once
+
+#include <memory>
+#include <string>
+
+struct ssl_ctx_st;
+
+namespace dockgate::tls {
+
+struct Files {
+  std::string ca, cert, key;  // ca may be empty when clients are not verified
+  bool verify_clients = true;
+};
+
+using Context = std::shared_ptr<ssl_ctx_st>;
+
+// Loads and checks the files and builds the context: TLS 1.2 at least (1.3 preferred), ECDHE with AEAD
+// ciphers only, client certificates required and verified against exactly `ca` with the clientAuth
+// purpose, no session tickets. Throws Error naming the flag and file at fault.
+Context make_server_context(const Files& files);
+
+}  // namespace dockgate::tls

@@ -1,0 +1,138 @@
+// OpenSSL on a non-blocking descriptor: every call either completes or says which readiness it needs, and
+// we wait for exactly that. One connection's reader and writer may be suspended at once (a tunnel);
+// that is safe because both run on the one thread and each OpenSSL call finishes before the other starts.
+#include "tls/stream.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstring>
+
+#include "error.hpp"
+#include "pki/openssl.hpp"
+
+namespace dockgate::tls {
+
+TlsStream::TlsStream(net::Socket socket, Context context)
+    : socket_(std::move(socket)), context_(std::move(context)), ssl_(SSL_new(context_.get())) {
+  if (ssl_ == nullptr) throw Error("cannot create a TLS connection: " + pki::openssl_errors());
+  socket_.non_blocking(true);
+  SSL_set_fd(ssl_, socket_.native_handle());
+}
+
+TlsStream::~TlsStream() {
+  SSL_free(ssl_);
+}
+
+asio::awaitable<bool> TlsStream::looks_like_plain_http() {
+  std::array<char, 5> head{};
+  while (true) {
+    co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);
+    ssize_t n = ::recv(socket_.native_handle(), head.data(), head.size(), MSG_PEEK);
+    if (n <= 0) co_return false;           // let the handshake report the error or EOF
+    if (head[0] == 0x16) co_return false;  // a TLS handshake record
+    if (n < 5) continue;
+    std::string_view s(head.data(), 5);
+    co_return s == "GET /" || s == "HEAD " || s == "POST " || s == "PUT /" || s == "OPTIO" || s == "DELET";
+  }
+}
+
+asio::awaitable<void> TlsStream::wait_for(int result, const char* operation) {
+  int error = SSL_get_error(ssl_, result);
+  switch (error) {
+    case SSL_ERROR_WANT_READ:
+      co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);
+      co_return;
+    case SSL_ERROR_WANT_WRITE:
+      co_await socket_.async_wait(net::Socket::wait_write, asio::use_awaitable);
+      co_return;
+    case SSL_ERROR_SYSCALL:
+      if (errno != 0) {
+        int e = errno;
+        ERR_clear_error();
+        throw boost::system::system_error(e, boost::system::system_category(), operation);
+      }
+      ERR_clear_error();
+      throw boost::system::system_error(asio::error::eof, operation);
+    default: {
+      std::string why = pki::openssl_errors();
+      throw Error(std::string(operation) + ": " + (why.empty() ? "TLS error" : why));
+    }
+  }
+}
+
+asio::awaitable<void> TlsStream::handshake() {
+  while (true) {
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_accept(ssl_);
+    if (r == 1) co_return;
+    co_await wait_for(r, "TLS handshake");
+  }
+}
+
+void TlsStream::describe_peer(Identity& identity) const {
+  if (const X509* cert = SSL_get0_peer_certificate(ssl_)) describe_certificate(cert, identity);
+}
+
+asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
+  while (true) {
+    ERR_clear_error();
+    errno = 0;
+    size_t n = 0;
+    int r = SSL_read_ex(ssl_, into.data(), into.size(), &n);
+    if (r == 1) co_return n;
+    // close_notify, or (with SSL_OP_IGNORE_UNEXPECTED_EOF) a bare FIN: the client has finished sending.
+    // Docker's CLI half-closes with a plain TCP FIN after stdin ends; both mean the same here.
+    if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) co_return 0;
+    co_await wait_for(r, "TLS read");
+  }
+}
+
+asio::awaitable<void> TlsStream::write(std::string_view bytes) {
+  while (!bytes.empty()) {
+    ERR_clear_error();
+    errno = 0;
+    size_t n = 0;
+    int r = SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n);
+    if (r == 1) {
+      bytes.remove_prefix(n);
+      continue;
+    }
+    co_await wait_for(r, "TLS write");
+  }
+}
+
+asio::awaitable<void> TlsStream::finish_sending() {
+  if (sent_close_notify_) co_return;
+  sent_close_notify_ = true;
+  // close_notify, then a TCP FIN: Go's tls.Conn reports io.EOF for the first, and raw-socket readers (the
+  // CLI's hijacked stdout copy) see the second. Reading continues until the client finishes too.
+  ERR_clear_error();
+  int r = SSL_shutdown(ssl_);
+  while (r < 0) {
+    int e = SSL_get_error(ssl_, r);
+    if (e != SSL_ERROR_WANT_WRITE) break;  // nothing more we can tell a peer that is gone
+    co_await socket_.async_wait(net::Socket::wait_write, asio::use_awaitable);
+    ERR_clear_error();
+    r = SSL_shutdown(ssl_);
+  }
+  ERR_clear_error();
+  boost::system::error_code ec;
+  socket_.shutdown(net::Socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> TlsStream::wait_readable() {
+  if (SSL_has_pending(ssl_) == 1) co_return;
+  co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);
+}
+
+void TlsStream::close() noexcept {
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+}  // namespace dockgate::tls
