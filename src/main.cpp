@@ -1,12 +1,33 @@
 // argv → subcommand. Every failure a person can fix reaches here as dockgate::Error and is printed as one
 // line on stderr with exit status 1; command-line mistakes exit with status 2.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "error.hpp"
 
 namespace {
+
+// dockerd's flag parser (spf13/pflag) reads "-H=tcp://..." as -H with a value; CLI11 would keep the "=".
+// Split such short options so that command lines copied from dockerd units and tutorials work unchanged.
+std::vector<std::string> split_short_equals(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() > 3 && a[0] == '-' && std::isalpha(static_cast<unsigned char>(a[1])) && a[2] == '=') {
+      args.push_back(a.substr(0, 2));
+      args.push_back(a.substr(3));
+    } else {
+      args.push_back(std::move(a));
+    }
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes its argument vector in reverse
+  return args;
+}
 
 int run(int argc, char** argv) {
   CLI::App app("dockgate: secure remote access to the Docker engine", "dockgate");
@@ -15,7 +36,7 @@ int run(int argc, char** argv) {
   dockgate::cli::add_certs(app);
   dockgate::cli::add_serve(app);
   try {
-    app.parse(argc, argv);
+    app.parse(split_short_equals(argc, argv));
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }

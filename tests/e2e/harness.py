@@ -109,3 +109,89 @@ def _port_open(port):
             return True
     except OSError:
         return False
+
+
+def import_busybox(engine_host, tag="busybox:latest"):
+    """Builds a busybox image from Debian's busybox-static with `docker import` (no registry is reachable)."""
+    root = Path(tempfile.mkdtemp(prefix="dg-busybox-"))
+    try:
+        (root / "bin").mkdir()
+        shutil.copy("/bin/busybox", root / "bin" / "busybox")
+        applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True, check=True).stdout.split()
+        for applet in applets:
+            if applet != "busybox":
+                (root / "bin" / applet).symlink_to("busybox")
+        for d in ("tmp", "etc", "proc", "sys", "dev"):
+            (root / d).mkdir()
+        tar = subprocess.run(["tar", "-C", str(root), "-c", "."], capture_output=True, check=True).stdout
+        env = {**os.environ, "DOCKER_HOST": engine_host}
+        subprocess.run(["docker", "import", "--change", "CMD [\"sh\"]", "-", tag], input=tar, env=env,
+                       capture_output=True, check=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class Engine(Dockerd):
+    """A private dockerd on a unix socket only, the engine behind a gateway."""
+
+    def __init__(self):
+        super().__init__([])
+        self.socket = self.dir / "docker.sock"
+        self.args = [f"-H=unix://{self.socket}"]
+        self.host = f"unix://{self.socket}"
+
+
+class Gateway:
+    """`dockgate serve` with `args`, its state directory under `state_dir`; stopped with SIGTERM."""
+
+    def __init__(self, args, state_dir, env=None, pass_fds=(), wrapper=()):
+        self.args = list(map(str, args))
+        self.state_dir = Path(state_dir)
+        self.env = {**os.environ, "DOCKGATE_STATE_DIR": str(self.state_dir), **(env or {})}
+        self.pass_fds = pass_fds
+        self.wrapper = list(wrapper)
+        self.proc = None
+        self.log_path = self.state_dir.parent / f"dockgate-{id(self)}.log"
+        self.out_path = self.state_dir.parent / f"dockgate-{id(self)}.out"
+
+    def start(self, wait_for_port=None, wait_for_socket=None, timeout=30, wait_for_log=True):
+        self.log = open(self.log_path, "w")
+        self.out = open(self.out_path, "w")
+        cmd = [*self.wrapper, DOCKGATE, "serve", "--log-format=json", "--log-level=debug", *self.args]
+        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.log, env=self.env, pass_fds=self.pass_fds)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"dockgate serve exited with {self.proc.returncode}:\n{self.log_text()}")
+            if (not wait_for_log or '"msg":"listening"' in self.log_text()) and (
+                (wait_for_port is None or _port_open(wait_for_port))
+                and (wait_for_socket is None or Path(wait_for_socket).exists())
+            ):
+                return self
+            time.sleep(0.05)
+        raise AssertionError(f"dockgate serve did not come up in {timeout}s:\n{self.log_text()}")
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def output(self):
+        return self.out_path.read_text(errors="replace") if self.out_path.exists() else ""
+
+    def stop(self, timeout=30):
+        """SIGTERM, then waits; returns the exit status."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+            self.out.close()
+            return self.proc.returncode
+        return None
+
+
+def tls_client_env(port, cert_path, config_dir):
+    return client_env(f"tcp://127.0.0.1:{port}", cert_path, config_dir)
