@@ -11,16 +11,15 @@
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <csignal>
 #include <list>
 #include <set>
 
+#include "net/deadline.hpp"
 #include "obs/log.hpp"
 #include "obs/notify.hpp"
 #include "tls/stream.hpp"
@@ -29,7 +28,6 @@ namespace dockgate::gateway {
 namespace {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
 // Go's net/http answer to plain HTTP on a TLS port (server.go); docker clients recognise it and add their
@@ -122,17 +120,19 @@ class Gateway {
       auto tls = std::make_unique<tls::TlsStream>(std::move(socket), options_.tls);
       std::string failure;
       try {
-        asio::steady_timer timer(io_, options_.handshake_timeout);
-        auto plain = co_await (tls->looks_like_plain_http() || timer.async_wait(asio::use_awaitable));
-        if (plain.index() == 0 && std::get<0>(plain)) {
+        asio::steady_timer deadline(io_, options_.handshake_timeout);
+        auto plain = co_await net::before(deadline, tls->looks_like_plain_http());
+        if (plain && *plain) {
           obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
-          co_await asio::async_write(tls->socket(),
-                                     asio::buffer(kPlainHttpAnswer.data(), kPlainHttpAnswer.size()),
-                                     asio::as_tuple(asio::use_awaitable));
+          net::PlainStream plain_stream(std::move(tls->socket()));
+          co_await plain_stream.write(kPlainHttpAnswer);
+          co_await plain_stream.finish_sending();
+          co_await net::linger(plain_stream, 1 << 20, std::chrono::seconds(2));
           co_return;
         }
-        auto done = co_await (tls->handshake() || timer.async_wait(asio::use_awaitable));
-        if (done.index() == 1 || plain.index() == 1) failure = "no TLS handshake within the time allowed";
+        if (!plain || !co_await net::finishes_before(deadline, tls->handshake())) {
+          failure = "no TLS handshake within " + std::to_string(options_.handshake_timeout.count()) + " s";
+        }
       } catch (const std::exception& e) {
         failure = e.what();
       }

@@ -13,6 +13,7 @@
 
 #include "http/body.hpp"
 #include "http/head.hpp"
+#include "net/deadline.hpp"
 #include "net/engine.hpp"
 #include "net/pump.hpp"
 #include "obs/log.hpp"
@@ -32,9 +33,17 @@ struct Session::Exchange {
 
 namespace {
 
-std::string describe(const std::exception& e) {
-  if (const auto* s = dynamic_cast<const boost::system::system_error*>(&e)) return s->code().message();
-  return e.what();
+// What went wrong, in words: the first real failure of a group, a system error's own message.
+std::string describe(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(net::first_failure(std::move(failure)));
+  } catch (const boost::system::system_error& e) {
+    return e.code().message();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown failure";
+  }
 }
 
 }  // namespace
@@ -61,6 +70,7 @@ asio::awaitable<void> Session::respond_error(int status, const std::string& mess
   try {
     co_await client_->write(json_error_response(status, "dockgate: " + message, true));
     co_await client_->finish_sending();
+    co_await net::linger(*client_, 1 << 20, std::chrono::seconds(2));
   } catch (const std::exception&) {
     // The client left first; there is nobody to tell.
   }
@@ -83,12 +93,12 @@ asio::awaitable<bool> Session::read_head(std::string& head) {
       deadline.emplace(co_await asio::this_coro::executor, limits_.head_timeout);
       n = co_await client_->read_some(space);
     } else {
-      auto result = co_await (client_->read_some(space) || deadline->async_wait(asio::use_awaitable));
-      if (result.index() == 1) {
+      auto result = co_await net::before(*deadline, client_->read_some(space));
+      if (!result) {
         throw BadMessage(408, "the request head did not arrive within " +
                                   std::to_string(limits_.head_timeout.count()) + " s");
       }
-      n = std::get<0>(result);
+      n = *result;
     }
     if (n == 0) {
       if (from_client_.empty()) co_return false;
@@ -124,8 +134,9 @@ asio::awaitable<void> Session::run() {
       if (!more || !co_await exchange(head)) break;
     }
     co_await client_->finish_sending();
-  } catch (const std::exception& e) {
-    obs::log(obs::Level::debug, "connection ended", {{"client", identity_.text()}, {"cause", describe(e)}});
+  } catch (...) {
+    obs::log(obs::Level::debug, "connection ended",
+             {{"client", identity_.text()}, {"cause", describe(std::current_exception())}});
   }
   client_->close();
   if (engine_) engine_->close();
@@ -157,8 +168,8 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     if (!engine_) {
       try {
         engine_ = co_await net::connect_engine(engine_address_.address);
-      } catch (const std::exception& e) {
-        cause = describe(e);
+      } catch (...) {
+        cause = describe(std::current_exception());
       }
       if (!engine_) {
         co_await respond_error(502, "cannot reach the Docker engine at " + engine_address_.text + ": " +
@@ -169,7 +180,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
 
     Exchange x;
     x.method = request.method;
-    std::optional<BadMessage> bad_body;
+    std::exception_ptr failure;
     try {
       co_await engine_->write(serialize(request));
       auto relay_request = [&]() -> asio::awaitable<void> {
@@ -202,14 +213,19 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
         }
       };
       co_await (relay_request() && relay_response());
-    } catch (const BadMessage& e) {
-      bad_body = e;
-      cause = e.what();
-    } catch (const std::exception& e) {
-      cause = describe(e);
+    } catch (...) {
+      failure = net::first_failure(std::current_exception());
     }
 
-    if (!cause.empty()) {
+    if (failure) {
+      cause = describe(failure);
+      std::optional<BadMessage> bad_body;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const BadMessage& e) {
+        bad_body = e;
+      } catch (...) {
+      }
       engine_->close();
       engine_.reset();
       if (x.response_started) throw UnexpectedEnd(cause);  // mid-response: all we can do is close

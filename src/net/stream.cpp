@@ -5,8 +5,27 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <array>
+
+#include "net/deadline.hpp"
 
 namespace dockgate::net {
+
+asio::awaitable<void> linger(Stream& stream, std::size_t limit, std::chrono::milliseconds timeout) {
+  try {
+    asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
+    std::array<char, 16384> sink{};
+    std::size_t seen = 0;
+    while (seen < limit) {
+      auto n = co_await before(deadline, stream.read_some(sink));
+      if (!n || *n == 0) break;
+      seen += *n;
+    }
+  } catch (...) {
+    // Gone already: nothing to wait for.
+  }
+}
 
 asio::awaitable<std::size_t> PlainStream::read_some(std::span<char> into) {
   auto [ec, n] = co_await socket_.async_read_some(asio::buffer(into.data(), into.size()),

@@ -5,6 +5,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <chrono>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -29,6 +30,11 @@ class Stream {
   // Closes at once; pending operations complete with an error.
   virtual void close() noexcept = 0;
 };
+
+// A lingering close: after our last bytes and finish_sending(), reads and discards what the client still
+// sends, for up to `limit` bytes or `timeout`, so that closing does not reset the connection (which can
+// destroy an error response before the client reads it, RFC 9112 §9.6). Never throws.
+asio::awaitable<void> linger(Stream& stream, std::size_t limit, std::chrono::milliseconds timeout);
 
 class PlainStream final : public Stream {
  public:

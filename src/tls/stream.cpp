@@ -59,6 +59,10 @@ asio::awaitable<void> TlsStream::wait_for(int result, const char* operation) {
       throw boost::system::system_error(asio::error::eof, operation);
     default: {
       std::string why = pki::openssl_errors();
+      // A refused client certificate: say why it was refused (expired, wrong CA, not for clients, ...).
+      if (long verify = SSL_get_verify_result(ssl_); verify != X509_V_OK) {
+        why += std::string(why.empty() ? "" : ": ") + X509_verify_cert_error_string(verify);
+      }
       throw Error(std::string(operation) + ": " + (why.empty() ? "TLS error" : why));
     }
   }

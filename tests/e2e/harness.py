@@ -195,3 +195,36 @@ class Gateway:
 
 def tls_client_env(port, cert_path, config_dir):
     return client_env(f"tcp://127.0.0.1:{port}", cert_path, config_dir)
+
+
+def tls_socket(port, cert_path=None, ca=None, cert=None, key=None):
+    """A raw TLS connection to 127.0.0.1:port, verifying the server with `ca` (default CERT_PATH/ca.pem) and
+    presenting cert/key (default CERT_PATH/cert.pem and key.pem) unless cert is False."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(ca or Path(cert_path) / "ca.pem"))
+    if cert is not False:
+        ctx.load_cert_chain(str(cert or Path(cert_path) / "cert.pem"), str(key or Path(cert_path) / "key.pem"))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def read_response(sock):
+    """Reads one HTTP response with a Content-Length body; returns (status, head, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    length = next((int(l.split(":", 1)[1]) for l in lines[1:] if l.lower().startswith("content-length:")), 0)
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return status, head.decode(), body

@@ -1,0 +1,158 @@
+"""What the gateway refuses, and how each refusal reads: clients without a certificate, with one from another
+CA or one not meant for clients; plain HTTP on the TLS port; an engine that is down; requests whose framing
+is ambiguous, which never reach the engine."""
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from harness import Engine, Gateway, dockgate, docker_clis, free_port, read_response, run_docker, tls_client_env, tls_socket
+
+
+def wait_for_log(gateway, text, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in gateway.log_text():
+            return True
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} not in the gateway log:\n{gateway.log_text()}")
+
+
+def handshake_fails(port, **kwargs):
+    """Connects and sends a request; True if the connection is refused at some point before an answer."""
+    try:
+        s = tls_socket(port, **kwargs)
+        s.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        return s.recv(100) == b""
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+        return True
+
+
+def test_client_without_certificate(gateway, tmp_path):
+    only_ca = tmp_path / "only-ca"
+    only_ca.mkdir()
+    shutil.copy(gateway.cert_path / "ca.pem", only_ca / "ca.pem")
+    for cli in docker_clis():
+        r = run_docker(cli, ["version"], tls_client_env(gateway.port, only_ca, tmp_path / "config"))
+        assert r.returncode != 0
+    assert handshake_fails(gateway.port, cert_path=gateway.cert_path, cert=False)
+    wait_for_log(gateway, "peer did not return a certificate")
+
+
+def test_client_from_another_ca(gateway, tmp_path):
+    other = tmp_path / "other"
+    dockgate("certs", "init", "--dir", other)
+    foreign = other / "clients" / "admin"
+    # Trust the gateway, present the foreign certificate: the raw client sends it, and it is refused.
+    assert handshake_fails(gateway.port, ca=gateway.cert_path / "ca.pem", cert=foreign / "cert.pem",
+                           key=foreign / "key.pem")
+    wait_for_log(gateway, "certificate verify failed")
+
+
+def test_server_certificate_is_not_a_client_certificate(gateway):
+    state = gateway.cert_path.parent.parent
+    assert handshake_fails(gateway.port, ca=state / "ca.pem", cert=state / "server-cert.pem",
+                           key=state / "server-key.pem")
+    wait_for_log(gateway, "unsuitable certificate purpose")
+
+
+def test_plain_http_on_the_tls_port(gateway, tmp_path):
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as s:
+        s.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+    assert answer == b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKER_")}
+    env.update(DOCKER_HOST=f"tcp://127.0.0.1:{gateway.port}", DOCKER_CONFIG=str(tmp_path / "config"))
+    for cli in docker_clis():
+        r = run_docker(cli, ["version"], env)
+        assert r.returncode != 0
+        assert "Client sent an HTTP request to an HTTPS server" in r.stderr, r.stderr
+
+
+def test_engine_stopped_gets_a_502_naming_it(tmp_path):
+    engine = Engine()
+    engine.start()
+    port = free_port()
+    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}"], tmp_path / "state")
+    try:
+        g.start(wait_for_port=port)
+        env = tls_client_env(port, tmp_path / "state" / "clients" / "admin", tmp_path / "config")
+        assert run_docker(docker_clis()[0], ["version"], env).returncode == 0
+        engine.stop()
+        for cli in docker_clis():
+            r = run_docker(cli, ["ps"], env)
+            assert r.returncode != 0
+            assert f"cannot reach the Docker engine at {engine.host}" in r.stderr, r.stderr
+        with tls_socket(port, cert_path=tmp_path / "state" / "clients" / "admin") as s:
+            s.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, head, body = read_response(s)
+        assert status == 502 and "application/json" in head
+        assert engine.host in json.loads(body)["message"]
+    finally:
+        g.stop()
+        engine.stop()
+
+
+SMUGGLE = b'{"Image":"busybox","Cmd":["true"]}'
+
+
+@pytest.mark.parametrize(
+    "name,request_bytes,status",
+    [
+        ("te-and-cl", b"POST /containers/create?name=smuggle1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n" % len(SMUGGLE) + SMUGGLE, 400),
+        ("folded", b"POST /containers/create?name=smuggle2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         b"X-Folded: a\r\n b\r\nContent-Length: %d\r\n\r\n" % len(SMUGGLE) + SMUGGLE, 400),
+        ("bad-chunk", b"POST /containers/create?name=smuggle3 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\nzz\r\n" + SMUGGLE + b"\r\n0\r\n\r\n", 400),
+        ("two-lengths", b"POST /containers/create?name=smuggle4 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         b"Content-Length: %d\r\nContent-Length: 0\r\n\r\n" % len(SMUGGLE) + SMUGGLE, 400),
+        ("huge-head", b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n", 431),
+    ],
+)
+def test_ambiguous_requests_never_reach_the_engine(gateway, engine, name, request_bytes, status):
+    with tls_socket(gateway.port, cert_path=gateway.cert_path) as s:
+        try:
+            s.sendall(request_bytes)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass  # the gateway may answer and close before it has read everything
+        got, head, body = read_response(s)
+    assert got == status, head
+    assert "dockgate" in json.loads(body)["message"]
+    env = {**os.environ, "DOCKER_HOST": engine.host}
+    names = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"], env=env, capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert not any(n.startswith("smuggle") for n in names)
+
+
+def test_pipelined_requests_are_answered_in_order(gateway):
+    with tls_socket(gateway.port, cert_path=gateway.cert_path) as s:
+        s.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = read_response(s)
+        second = read_response(s)
+    assert first[0] == 200 and first[2] == b"OK"
+    assert second[0] == 200 and "ApiVersion" in json.loads(second[2])
+
+
+def test_h2c_upgrade_on_session_becomes_a_tunnel(gateway):
+    # BuildKit's session: after the engine's 101 the connection speaks HTTP/2 in both directions.
+    with tls_socket(gateway.port, cert_path=gateway.cert_path) as s:
+        s.sendall(b"POST /session HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+                  b"X-Docker-Expose-Session-Uuid: dockgate-test\r\nX-Docker-Expose-Session-Name: test\r\n"
+                  b"X-Docker-Expose-Session-Sharedkey: k\r\nContent-Length: 0\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        # The engine is the HTTP/2 client here (it dials back into the session): it sends the preface.
+        while len(rest) < 24:
+            rest += s.recv(4096)
+        assert rest.startswith(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
