@@ -211,20 +211,38 @@ def tls_socket(port, cert_path=None, ca=None, cert=None, key=None):
 
 
 def read_response(sock):
-    """Reads one HTTP response with a Content-Length body; returns (status, head, body)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
+    """Reads one HTTP response with a Content-Length or chunked body; returns (status, head, body)."""
+    buf = bytearray()
+
+    def fill():
         chunk = sock.recv(65536)
         if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
+            raise EOFError("the connection ended inside a response")
+        buf.extend(chunk)
+
+    while b"\r\n\r\n" not in buf:
+        fill()
+    end = buf.index(b"\r\n\r\n")
+    head = bytes(buf[:end]).decode()
+    del buf[: end + 4]
+    lines = head.split("\r\n")
     status = int(lines[0].split()[1])
-    length = next((int(l.split(":", 1)[1]) for l in lines[1:] if l.lower().startswith("content-length:")), 0)
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return status, head.decode(), body
+    fields = {l.split(":", 1)[0].strip().lower(): l.split(":", 1)[1].strip() for l in lines[1:]}
+    if fields.get("transfer-encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            while b"\r\n" not in buf:
+                fill()
+            line_end = buf.index(b"\r\n")
+            size = int(bytes(buf[:line_end]).split(b";")[0], 16)
+            del buf[: line_end + 2]
+            while len(buf) < size + 2:
+                fill()
+            body += bytes(buf[:size])
+            del buf[: size + 2]
+            if size == 0:
+                return status, head, body
+    length = int(fields.get("content-length", "0"))
+    while len(buf) < length:
+        fill()
+    return status, head, bytes(buf[:length])

@@ -1,0 +1,52 @@
+"""SIGTERM: the gateway tells systemd STOPPING=1, stops accepting, closes idle connections at once, lets a
+request in flight (a `wait` long-poll) finish, and exits 0. READY=1 reaches systemd once it serves."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from harness import free_port, read_response, tls_socket
+
+
+def test_sigterm_lets_the_request_in_flight_finish(make_gateway, engine, tmp_path):
+    notify_path = tmp_path / "notify.sock"
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(notify_path))
+    notify.settimeout(10)
+    port = free_port()
+    g = make_gateway([f"-H=tcp://127.0.0.1:{port}"], env={"NOTIFY_SOCKET": str(notify_path)}, wait_for_port=port)
+    assert b"READY=1" in notify.recv(4096)
+    cert_path = g.state_dir / "clients" / "admin"
+
+    direct = {**os.environ, "DOCKER_HOST": engine.host}
+    cid = subprocess.run(["docker", "run", "-d", "busybox", "sleep", "2"], env=direct, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    try:
+        busy = tls_socket(port, cert_path=cert_path)
+        busy.sendall(f"POST /containers/{cid}/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+        idle = tls_socket(port, cert_path=cert_path)
+        idle.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(idle)[0] == 200
+        time.sleep(0.3)
+
+        g.proc.send_signal(signal.SIGTERM)
+        assert b"STOPPING=1" in notify.recv(4096)
+        idle.settimeout(5)
+        assert idle.recv(100) == b"", "an idle keep-alive connection stays open after SIGTERM"
+        time.sleep(0.3)
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            refused = False
+        except ConnectionRefusedError:
+            refused = True
+        assert refused, "new connections are still accepted after SIGTERM"
+
+        status, _, body = read_response(busy)
+        assert status == 200 and json.loads(body)["StatusCode"] == 0
+        assert g.proc.wait(timeout=15) == 0
+        assert '"msg":"shutting down"' in g.log_text()
+    finally:
+        subprocess.run(["docker", "rm", "-f", cid], env=direct, capture_output=True)
+        notify.close()
