@@ -49,8 +49,11 @@ std::string client_host(const std::vector<config::ListenAddress>& addresses) {
     if (a.kind != config::ListenAddress::Kind::tcp) continue;
     std::string host = a.host;
     if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    return "tcp://" + host + ":" + std::to_string(a.port);
+    if (host.find(':') != std::string::npos) host.insert(0, "[").append("]");
+    std::string out = "tcp://";
+    out += host;
+    out += ":" + std::to_string(a.port);
+    return out;
   }
   return "tcp://HOST:2376";
 }

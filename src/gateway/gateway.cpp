@@ -199,7 +199,7 @@ class Gateway {
 
 void run(Options options) {
   // OpenSSL writes with write(2): a client gone mid-response must be an EPIPE error, not a fatal signal.
-  std::signal(SIGPIPE, SIG_IGN);
+  static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
   Gateway(std::move(options)).run();
 }
 

@@ -32,14 +32,10 @@ std::size_t ChunkedScanner::scan(std::string_view data) {
         if (int v = hex_value(c); v >= 0) {
           if (++digits_ > 15) bad("chunk size too large");  // 15 hex digits stay below 2^60
           remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(v);
-        } else if (digits_ == 0) {
-          bad("invalid chunk size");
-        } else if (c == ';' || c == ' ' || c == '\t') {
+        } else if (digits_ > 0 && (c == ';' || c == ' ' || c == '\t')) {
           state_ = State::extension;
-        } else if (c == '\r') {
+        } else if (digits_ > 0 && c == '\r') {
           state_ = State::size_lf;
-        } else if (c == '\n') {
-          bad("chunk size line not ended by CRLF");
         } else {
           bad("invalid chunk size");
         }

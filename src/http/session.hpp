@@ -15,9 +15,9 @@
 namespace dockgate::http {
 
 struct SessionLimits {
-  std::size_t head_limit = 64 * 1024;     // request head bytes (haproxy's default buffer is 16 KiB)
-  std::size_t buffer_size = 64 * 1024;    // per direction, allocated only while bytes move
-  std::chrono::seconds head_timeout{30};  // from a head's first byte to its end
+  std::size_t head_limit = std::size_t{64} * 1024;  // request head bytes (haproxy's default buffer is 16 KiB)
+  std::size_t buffer_size = std::size_t{64} * 1024;  // per direction, allocated only while bytes move
+  std::chrono::seconds head_timeout{30};             // from a head's first byte to its end
   std::chrono::seconds client_grace{30};  // tunnel: the client's time to finish after the engine has
 };
 

@@ -35,7 +35,8 @@ boost::asio::awaitable<Outcome<T>> capture(boost::asio::awaitable<T> op) {
 // The result of `op`, or nullopt if `deadline` expired first (op is then cancelled). Rethrows op's failure
 // as soon as it happens.
 template <class T>
-boost::asio::awaitable<std::optional<T>> before(boost::asio::steady_timer& deadline, boost::asio::awaitable<T> op) {
+boost::asio::awaitable<std::optional<T>> before(boost::asio::steady_timer& deadline,
+                                                boost::asio::awaitable<T> op) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto r = co_await (detail::capture(std::move(op)) || deadline.async_wait(boost::asio::use_awaitable));
   if (r.index() == 1) co_return std::nullopt;

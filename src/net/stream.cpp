@@ -1,12 +1,12 @@
 // Plain sockets as a Stream.
 #include "net/stream.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <array>
 
 #include "net/deadline.hpp"
 

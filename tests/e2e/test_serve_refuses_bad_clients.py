@@ -141,18 +141,26 @@ def test_pipelined_requests_are_answered_in_order(gateway):
     assert second[0] == 200 and "ApiVersion" in json.loads(second[2])
 
 
-def test_h2c_upgrade_on_session_becomes_a_tunnel(gateway):
-    # BuildKit's session: after the engine's 101 the connection speaks HTTP/2 in both directions.
-    with tls_socket(gateway.port, cert_path=gateway.cert_path) as s:
-        s.sendall(b"POST /session HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
-                  b"X-Docker-Expose-Session-Uuid: dockgate-test\r\nX-Docker-Expose-Session-Name: test\r\n"
-                  b"X-Docker-Expose-Session-Sharedkey: k\r\nContent-Length: 0\r\n\r\n")
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += s.recv(4096)
-        head, _, rest = data.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 101"), head
-        # The engine is the HTTP/2 client here (it dials back into the session): it sends the preface.
-        while len(rest) < 24:
-            rest += s.recv(4096)
-        assert rest.startswith(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+def test_old_protocols_and_non_aead_ciphers_are_refused(gateway):
+    def attempt(configure):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(str(gateway.cert_path / "ca.pem"))
+        ctx.load_cert_chain(str(gateway.cert_path / "cert.pem"), str(gateway.cert_path / "key.pem"))
+        configure(ctx)
+        with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as raw:
+            with pytest.raises((ssl.SSLError, ConnectionResetError)):
+                ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+    def cbc_only(ctx):
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA")
+
+    def tls11(ctx):
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+
+    attempt(cbc_only)
+    wait_for_log(gateway, "no shared cipher")
+    attempt(tls11)
+    wait_for_log(gateway, "unsupported protocol")
