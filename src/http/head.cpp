@@ -173,9 +173,11 @@ RequestHead parse_request_head(std::string_view head) {
   r.target = target;
   r.minor_version = parse_version(line.substr(sp2 + 1));
   r.headers = parse_fields(lines);
-  if (r.minor_version == 1 && r.headers.find("Host") == nullptr) {
-    throw BadMessage(400, "missing required Host header");  // Go's net/http says the same
-  }
+  // Go's net/http rules, so that the engine never sees a Host we did not: exactly one for HTTP/1.1.
+  auto hosts = std::count_if(r.headers.list.begin(), r.headers.list.end(),
+                             [](const Header& h) { return iequals(h.name, "Host"); });
+  if (r.minor_version == 1 && hosts == 0) throw BadMessage(400, "missing required Host header");
+  if (hosts > 1) throw BadMessage(400, "too many Host headers");
   return r;
 }
 
