@@ -121,8 +121,13 @@ class Gateway {
       std::string failure;
       try {
         asio::steady_timer deadline(io_, options_.handshake_timeout);
-        auto plain = co_await net::before(deadline, tls->looks_like_plain_http());
-        if (plain && *plain) {
+        auto opening = co_await net::before(deadline, tls->peek_opening());
+        if (opening == tls::TlsStream::Opening::closed) {
+          obs::log(obs::Level::debug, "connection closed before a TLS handshake",
+                   {{"client", identity.peer}});
+          co_return;
+        }
+        if (opening == tls::TlsStream::Opening::plain_http) {
           obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
           net::PlainStream plain_stream(std::move(tls->socket()));
           co_await plain_stream.write(kPlainHttpAnswer);
@@ -130,7 +135,7 @@ class Gateway {
           co_await net::linger(plain_stream, 1 << 20, std::chrono::seconds(2));
           co_return;
         }
-        if (!plain || !co_await net::finishes_before(deadline, tls->handshake())) {
+        if (!opening || !co_await net::finishes_before(deadline, tls->handshake())) {
           failure = "no TLS handshake within " + std::to_string(options_.handshake_timeout.count()) + " s";
         }
       } catch (const std::exception& e) {

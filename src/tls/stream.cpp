@@ -27,16 +27,17 @@ TlsStream::~TlsStream() {
   SSL_free(ssl_);
 }
 
-asio::awaitable<bool> TlsStream::looks_like_plain_http() {
+asio::awaitable<TlsStream::Opening> TlsStream::peek_opening() {
   std::array<char, 5> head{};
   while (true) {
     co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);
     ssize_t n = ::recv(socket_.native_handle(), head.data(), head.size(), MSG_PEEK);
-    if (n <= 0) co_return false;           // let the handshake report the error or EOF
-    if (head[0] == 0x16) co_return false;  // a TLS handshake record
+    if (n == 0) co_return Opening::closed;
+    if (n < 0 || head[0] == 0x16) co_return Opening::tls;  // errors: let the handshake report them
     if (n < 5) continue;
     std::string_view s(head.data(), 5);
-    co_return s == "GET /" || s == "HEAD " || s == "POST " || s == "PUT /" || s == "OPTIO" || s == "DELET";
+    bool http = s == "GET /" || s == "HEAD " || s == "POST " || s == "PUT /" || s == "OPTIO" || s == "DELET";
+    co_return http ? Opening::plain_http : Opening::tls;
   }
 }
 

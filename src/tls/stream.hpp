@@ -25,9 +25,11 @@ class TlsStream final : public net::Stream {
   TlsStream(const TlsStream&) = delete;
   TlsStream& operator=(const TlsStream&) = delete;
 
-  // Whether the first bytes are a plain HTTP request rather than a TLS handshake, as Go's server checks
-  // (crypto/tls RecordHeaderError): such a client gets a plain-text 400 it can understand.
-  asio::awaitable<bool> looks_like_plain_http();
+  // What the client's first bytes look like, peeked without consuming them: a TLS handshake, a plain
+  // HTTP request (as Go's server checks, crypto/tls RecordHeaderError; such a client gets a plain-text
+  // 400 it can understand), or nothing at all (a port probe or health check that closed at once).
+  enum class Opening { tls, plain_http, closed };
+  asio::awaitable<Opening> peek_opening();
   // The server side of the handshake. Throws boost::system::system_error, or Error with OpenSSL's reason
   // (a refused client certificate, no shared cipher, ...), which the caller logs.
   asio::awaitable<void> handshake();
