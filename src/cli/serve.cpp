@@ -20,7 +20,7 @@ namespace {
 struct ServeFlags {
   std::vector<std::string> hosts;
   bool tls = true, tlsverify = true, allow_insecure_tcp = false, validate = false;
-  std::string tlscacert, tlscert, tlskey, group = "docker", upstream, config_file;
+  std::string tlscacert, tlscert, tlskey, tlscrl, group = "docker", upstream, config_file;
   std::string log_level = "info", log_format;
 };
 
@@ -37,6 +37,7 @@ config::Directives flag_directives(const ServeFlags& f, const CLI::App& cmd) {
   set("--tlscacert", "tlscacert", f.tlscacert);
   set("--tlscert", "tlscert", f.tlscert);
   set("--tlskey", "tlskey", f.tlskey);
+  set("--tlscrl", "tlscrl", f.tlscrl);
   set("--group", "group", f.group);
   set("--upstream", "upstream", f.upstream);
   set("--allow-insecure-tcp", "allow-insecure-tcp", f.allow_insecure_tcp);
@@ -132,6 +133,8 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--tlscacert", f->tlscacert, "Trust client certificates signed only by this CA");
   cmd->add_option("--tlscert", f->tlscert, "Path to the server's TLS certificate");
   cmd->add_option("--tlskey", f->tlskey, "Path to the server's TLS key");
+  cmd->add_option("--tlscrl", f->tlscrl,
+                  "Refuse client certificates this CRL revokes (default: crl.pem beside --tlscacert)");
   cmd->add_option("-G,--group", f->group, "Group owning the unix sockets")->capture_default_str();
   cmd->add_option("--upstream", f->upstream,
                   "The Docker engine to forward to (default unix:///var/run/docker.sock)");

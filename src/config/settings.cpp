@@ -25,6 +25,7 @@ const std::vector<Directive>& directives() {
       {"tls", Type::boolean},
       {"tlscacert", Type::string},
       {"tlscert", Type::string},
+      {"tlscrl", Type::string},
       {"tlskey", Type::string},
       {"tlsverify", Type::boolean},
       {"upstream", Type::string},
@@ -148,6 +149,7 @@ Settings merge(const Directives& flags, const Directives& file) {
   s.tlscacert = all.value("tlscacert", "");
   s.tlscert = all.value("tlscert", "");
   s.tlskey = all.value("tlskey", "");
+  s.tlscrl = all.value("tlscrl", "");
   s.group = all.value("group", s.group);
   s.upstream = all.value("upstream", s.upstream);
   s.allow_insecure_tcp = all.value("allow-insecure-tcp", false);

@@ -17,6 +17,7 @@ struct Settings {
   std::optional<bool> tls;                 // --tls, "tls"; unset means on
   std::optional<bool> tlsverify;           // --tlsverify, "tlsverify"; implies tls
   std::string tlscacert, tlscert, tlskey;  // "" when not configured
+  std::string tlscrl;                      // --tlscrl, "tlscrl": revoked client certificates (dockgate's own)
   std::string group = "docker";            // -G/--group, "group": owner group of unix sockets
   std::string upstream = "unix:///var/run/docker.sock";  // --upstream, "upstream": the engine
   bool allow_insecure_tcp = false;                       // --allow-insecure-tcp, "allow-insecure-tcp"

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "http/body.hpp"
@@ -44,6 +45,37 @@ std::string describe(std::exception_ptr failure) {
   } catch (...) {
     return "unknown failure";
   }
+}
+
+// GET /_dockgate/whoami, with or without an API version prefix: answered by the gateway itself.
+bool is_whoami(const RequestHead& request) {
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  if (path.size() > 2 && path[1] == 'v') {
+    size_t slash = path.find('/', 1);
+    if (slash != std::string_view::npos) path.remove_prefix(slash);
+  }
+  return path == "/_dockgate/whoami" && (request.method == "GET" || request.method == "HEAD");
+}
+
+// Who the gateway takes the client for. Without a policy (authorization comes later) every verified
+// client has every right, and the answer says so.
+std::string whoami_response(const tls::Identity& identity, const RequestHead& request) {
+  nlohmann::json body = {
+      {"Identity",
+       {{"CommonName", identity.common_name}, {"Serial", identity.serial}, {"Peer", identity.peer}}},
+      {"Role", "admin"},
+      {"Rule", "no policy: every verified client has full access"},
+      {"Gateway", "dockgate " DOCKGATE_VERSION},
+  };
+  std::string text = body.dump() + "\n";
+  std::string out =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(text.size()) +
+      "\r\n";
+  if (!keeps_alive(request)) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (request.method != "HEAD") out += text;
+  return out;
 }
 
 }  // namespace
@@ -158,6 +190,11 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     co_return false;
   }
   ++requests_;
+
+  if (is_whoami(request)) {
+    co_await client_->write(whoami_response(identity_, request));
+    co_return keeps_alive(request) && !stopping_;
+  }
 
   // The engine connection is opened by the first request, not at accept: an idle client costs no second
   // descriptor. A kept-alive engine connection that the engine has since closed gets one retry, when the

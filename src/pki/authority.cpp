@@ -333,7 +333,8 @@ Outcome Authority::revoke(const std::string& name_or_serial) {
   batch.commit();
   out.written = batch.written();
   out.notes.push_back(
-      "dockerd's own TLS listener and the docker CLI do not check CRLs; dockgate's gateway will");
+      "dockgate serve refuses revoked clients once restarted; dockerd's own TLS listener does not check "
+      "CRLs at all");
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "error.hpp"
 #include "files/batch.hpp"
+#include "pki/crl.hpp"
 #include "pki/key.hpp"
 #include "pki/openssl.hpp"
 
@@ -80,6 +81,14 @@ Context make_server_context(const Files& files) {
     for (const auto& ca : cas) {
       X509_STORE_add_cert(store, ca.get());
       sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca.get())));
+    }
+    if (!files.crl.empty()) {
+      // Checked against the first CA, which signs dockgate's CRLs; a CRL from elsewhere is an error here
+      // rather than a silent "every client revoked" at handshake time.
+      std::string pem = files::read_file(files.crl, "--tlscrl");
+      pki::Crl crl = pki::crl_from_pem(pem, files.crl, cas[0].get());
+      X509_STORE_add_crl(store, crl.get());
+      X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);  // the client's certificate, not the CA's
     }
     SSL_CTX_set_cert_store(c, store);
     // Go clients present a certificate only if its issuer is in this list; it also tells people which CA

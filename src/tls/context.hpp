@@ -12,6 +12,7 @@ namespace dockgate::tls {
 
 struct Files {
   std::string ca, cert, key;  // ca may be empty when clients are not verified
+  std::string crl;            // revoked client certificates; empty for none
   bool verify_clients = true;
 };
 
@@ -19,7 +20,8 @@ using Context = std::shared_ptr<ssl_ctx_st>;
 
 // Loads and checks the files and builds the context: TLS 1.2 at least (1.3 preferred), ECDHE with AEAD
 // ciphers only, client certificates required and verified against exactly `ca` with the clientAuth
-// purpose, no session tickets. Throws Error naming the flag and file at fault.
+// purpose, refused if `crl` lists them; no session tickets. Throws Error naming the flag and file at fault,
+// including a CRL that the CA did not sign.
 Context make_server_context(const Files& files);
 
 }  // namespace dockgate::tls

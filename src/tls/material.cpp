@@ -15,6 +15,14 @@ Material resolve_material(const config::Settings& settings, const std::filesyste
   m.files.cert = settings.tlscert.empty() ? server.cert.string() : settings.tlscert;
   m.files.key = settings.tlskey.empty() ? server.key.string() : settings.tlskey;
 
+  // The CRL: as configured, else crl.pem beside the CA file when there is one (where `dockgate certs`
+  // writes it), so that `certs revoke` takes effect without another flag.
+  if (!settings.tlscrl.empty()) {
+    m.files.crl = settings.tlscrl;
+  } else if (std::error_code crl_ec;
+             std::filesystem::exists(std::filesystem::path(m.files.ca).parent_path() / "crl.pem", crl_ec)) {
+    m.files.crl = (std::filesystem::path(m.files.ca).parent_path() / "crl.pem").string();
+  }
   bool configured = !settings.tlscacert.empty() || !settings.tlscert.empty() || !settings.tlskey.empty();
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -27,6 +35,7 @@ Material resolve_material(const config::Settings& settings, const std::filesyste
     init.server.all_local = true;  // this host's names and addresses, as remote clients will dial them
     pki::init_pki(init);
     m.created_client = pki::client_files(layout, init.client_name).cert.parent_path();
+    if (settings.tlscrl.empty()) m.files.crl = layout.crl().string();
   }
   return m;
 }
