@@ -12,4 +12,9 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A command that has already said everything (a report) and only needs a non-zero exit status.
+struct ExitStatus {
+  int code;
+};
+
 }  // namespace dockgate

@@ -35,6 +35,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   dockgate::cli::add_certs(app);
   dockgate::cli::add_serve(app);
+  dockgate::cli::add_client(app);
+  dockgate::cli::add_doctor(app);
   try {
     app.parse(split_short_equals(argc, argv));
   } catch (const CLI::ParseError& e) {
@@ -48,6 +50,8 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
+  } catch (const dockgate::ExitStatus& e) {
+    return e.code;
   } catch (const dockgate::Error& e) {
     std::cerr << "dockgate: " << e.what() << "\n";
     return 1;

@@ -9,5 +9,7 @@ namespace dockgate::cli {
 
 void add_certs(CLI::App& app);
 void add_serve(CLI::App& app);
+void add_doctor(CLI::App& app);
+void add_client(CLI::App& app);
 
 }  // namespace dockgate::cli
