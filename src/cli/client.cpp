@@ -52,6 +52,7 @@ BundleDir open_bundle_dir(const std::string& dir, const std::string& host) {
 // Runs a program found on PATH; returns its exit status, or -1 if it could not start.
 int run_program(const std::vector<std::string>& args) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;

@@ -67,7 +67,11 @@ std::string set_lines(Shell shell, const Variables& vars) {
         break;
       case Shell::cmd:
         if (value.find('"') != std::string::npos) throw Error("cmd cannot hold a double quote in " + name);
-        out += "set \"" + name + "=" + value + "\"\n";
+        out += "set \"";
+        out += name;
+        out += "=";
+        out += value;
+        out += "\"\n";
         break;
     }
   }

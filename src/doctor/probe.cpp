@@ -148,8 +148,8 @@ void check_local_files(const ClientConfig& c, Walk& walk) {
   found.push_back("cert.pem (CN=" + info.common_name + ", " + std::to_string(info.days_left) + " days left)");
   struct stat st {};
   if (::stat(c.key.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    std::string mode = "0";
+    for (int shift = 6; shift >= 0; shift -= 3) mode += static_cast<char>('0' + ((st.st_mode >> shift) & 7));
     walk.warn("client files", join(found) + "; key.pem is readable by other users (mode " + mode + ")",
               "chmod 0400 " + c.key);
   } else if (info.days_left < 30) {

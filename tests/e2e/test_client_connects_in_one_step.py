@@ -54,6 +54,9 @@ def test_context(gateway, tmp_path):
         r = subprocess.run([cli, "--context", "viagate", "version", "--format", "{{.Server.Version}}"], env=env,
                            capture_output=True, text=True)
         assert r.returncode == 0 and r.stdout.startswith("20.10"), r.stderr
+    # The doctor reads the context as the CLI does.
+    doc = subprocess.run([DOCKGATE, "doctor", "--context", "viagate"], env=env, capture_output=True, text=True)
+    assert doc.returncode == 0 and "from context viagate" in doc.stdout, doc.stdout + doc.stderr
     again = subprocess.run([DOCKGATE, "client", "context", "viagate", str(bundle)], env=env, capture_output=True,
                            text=True)
     assert again.returncode == 1 and "--force replaces" in again.stderr

@@ -91,35 +91,53 @@ def test_nothing_listening(tmp_path, pki):
     assert step == "connect" and "connection refused" in detail
 
 
-def test_dialled_name_not_in_the_certificate_dockerd(tmp_path):
+@pytest.fixture
+def start_server(make_gateway):
+    """start_server(kind, pki, cert=None, tls=True) -> port: dockerd or dockgate on 127.0.0.1 with `pki`'s CA
+    and key and the certificate `cert` (default: the PKI's server certificate), or plain HTTP."""
+    engines = []
+
+    def start(kind, pki, cert=None, tls=True):
+        port = free_port()
+        cert = cert or pki / "server-cert.pem"
+        tls_flags = [f"--tlscacert={pki / 'ca.pem'}", f"--tlscert={cert}", f"--tlskey={pki / 'server-key.pem'}"]
+        if kind == "dockerd":
+            d = Dockerd([*(["--tlsverify", *tls_flags] if tls else []), f"-H=tcp://127.0.0.1:{port}"])
+            engines.append(d)
+            d.start(wait_for_port=port)
+        else:
+            make_gateway([f"-H=tcp://127.0.0.1:{port}", *(tls_flags if tls else ["--tls=false"])], wait_for_port=port)
+        return port
+
+    yield start
+    for d in engines:
+        d.stop()
+
+
+@pytest.mark.parametrize("kind", ["dockerd", "dockgate"])
+def test_dialled_name_not_in_the_certificate(kind, start_server, tmp_path):
     # The seed's case: the certificate names the IP, the client dials localhost.
     pki = tmp_path / "pki"
     dockgate("certs", "init", "--dir", pki, "--no-local", "--host", "127.0.0.1")
-    port = free_port()
-    with Dockerd(["--tlsverify", f"--tlscacert={pki / 'ca.pem'}", f"--tlscert={pki / 'server-cert.pem'}",
-                  f"--tlskey={pki / 'server-key.pem'}", f"-H=tcp://127.0.0.1:{port}"]) as d:
-        d.start(wait_for_port=port)
-        step, detail = failed(doctor(client_env(f"tcp://localhost:{port}", pki / "clients" / "admin", tmp_path)))
-    assert step == "server certificate"
-    assert "valid for 127.0.0.1, not localhost" in detail
+    port = start_server(kind, pki)
+    report = doctor(client_env(f"tcp://localhost:{port}", pki / "clients" / "admin", tmp_path))
+    step, detail = failed(report)
+    assert step == "server certificate" and "valid for 127.0.0.1, not localhost" in detail
+    assert "dockgate certs issue server --host localhost" in report["steps"][-1]["fix"]
 
 
-def test_dialled_ip_not_in_the_certificate_dockgate(make_gateway, tmp_path):
+@pytest.mark.parametrize("kind", ["dockerd", "dockgate"])
+def test_dialled_ip_not_in_the_certificate(kind, start_server, tmp_path):
     pki = tmp_path / "pki"
     dockgate("certs", "init", "--dir", pki, "--no-local", "--host", "localhost")
-    port = free_port()
-    make_gateway([f"-H=tcp://127.0.0.1:{port}", f"--tlscacert={pki / 'ca.pem'}",
-                  f"--tlscert={pki / 'server-cert.pem'}", f"--tlskey={pki / 'server-key.pem'}"], wait_for_port=port)
+    port = start_server(kind, pki)
     step, detail = failed(doctor(client_env(f"tcp://127.0.0.1:{port}", pki / "clients" / "admin", tmp_path)))
     assert step == "server certificate" and "valid for localhost, not 127.0.0.1" in detail
-    assert "dockgate certs issue server --host 127.0.0.1" in doctor(
-        client_env(f"tcp://127.0.0.1:{port}", pki / "clients" / "admin", tmp_path))["steps"][-1]["fix"]
 
 
-def test_expired_server_certificate(make_gateway, tmp_path):
-    pki = tmp_path / "pki"
-    dockgate("certs", "init", "--dir", pki)
-    # An expired certificate from the same CA, made with openssl ca (the test's tool, not the product's).
+def expired_server_certificate(pki, tmp_path):
+    """An expired server certificate from `pki`'s CA, made with `openssl ca` (the test's tool, not the
+    product's: dockgate itself never issues one)."""
     conf = tmp_path / "ca.cnf"
     conf.write_text(
         "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\n"
@@ -133,11 +151,34 @@ def test_expired_server_certificate(make_gateway, tmp_path):
                     pki / "ca-key.pem", "-in", tmp_path / "csr.pem", "-out", tmp_path / "expired.pem", "-notext",
                     "-startdate", "20200101000000Z", "-enddate", "20200201000000Z"], check=True, capture_output=True,
                    cwd=tmp_path)
-    port = free_port()
-    make_gateway([f"-H=tcp://127.0.0.1:{port}", f"--tlscacert={pki / 'ca.pem'}",
-                  f"--tlscert={tmp_path / 'expired.pem'}", f"--tlskey={pki / 'server-key.pem'}"], wait_for_port=port)
+    return tmp_path / "expired.pem"
+
+
+@pytest.mark.parametrize("kind", ["dockerd", "dockgate"])
+def test_expired_server_certificate(kind, start_server, tmp_path):
+    pki = tmp_path / "pki"
+    dockgate("certs", "init", "--dir", pki)
+    port = start_server(kind, pki, cert=expired_server_certificate(pki, tmp_path))
     step, detail = failed(doctor(client_env(f"tcp://127.0.0.1:{port}", pki / "clients" / "admin", tmp_path)))
     assert step == "server certificate" and "expired on 2020-02-01" in detail
+
+
+@pytest.mark.parametrize("kind", ["dockerd", "dockgate"])
+def test_tls_client_on_a_plain_port(kind, start_server, tmp_path, pki):
+    port = start_server(kind, pki, tls=False)
+    step, detail = failed(doctor(client_env(f"tcp://127.0.0.1:{port}", pki / "clients" / "admin", tmp_path)))
+    assert step == "protocol" and "the port speaks plain HTTP" in detail
+
+
+def test_local_files_are_checked_first(tmp_path, pki):
+    dockgate("certs", "issue", "client", "erin", "--dir", pki)
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for f in ("ca.pem", "cert.pem"):
+        shutil.copy(pki / "clients" / "admin" / f, mixed / f)
+    shutil.copy(pki / "clients" / "erin" / "key.pem", mixed / "key.pem")
+    step, detail = failed(doctor(client_env(f"tcp://127.0.0.1:{free_port()}", mixed, tmp_path)))
+    assert step == "client files" and "is not the key of" in detail
 
 
 def test_revoked_client_dockgate(make_gateway, tmp_path):
@@ -152,10 +193,3 @@ def test_revoked_client_dockgate(make_gateway, tmp_path):
     make_gateway([f"-H=tcp://127.0.0.1:{port}"], state=state, wait_for_port=port)
     step, detail = failed(doctor(client_env(f"tcp://127.0.0.1:{port}", kept, tmp_path)))
     assert step == "client certificate" and "revoked" in detail
-
-
-def test_tls_client_on_a_plain_port(make_gateway, tmp_path, pki):
-    port = free_port()
-    make_gateway([f"-H=tcp://127.0.0.1:{port}", "--tls=false"], wait_for_port=port)
-    step, detail = failed(doctor(client_env(f"tcp://127.0.0.1:{port}", pki / "clients" / "admin", tmp_path)))
-    assert step == "protocol" and "the port speaks plain HTTP" in detail
