@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "authz/policy.hpp"
 #include "cli/commands.hpp"
 #include "config/settings.hpp"
 #include "error.hpp"
@@ -20,7 +21,7 @@ namespace {
 struct ServeFlags {
   std::vector<std::string> hosts;
   bool tls = true, tlsverify = true, allow_insecure_tcp = false, validate = false;
-  std::string tlscacert, tlscert, tlskey, tlscrl, group = "docker", upstream, config_file;
+  std::string policy, tlscacert, tlscert, tlskey, tlscrl, group = "docker", upstream, config_file;
   std::string log_level = "info", log_format;
 };
 
@@ -40,6 +41,7 @@ config::Directives flag_directives(const ServeFlags& f, const CLI::App& cmd) {
   set("--tlscrl", "tlscrl", f.tlscrl);
   set("--group", "group", f.group);
   set("--upstream", "upstream", f.upstream);
+  set("--policy", "policy", f.policy);
   set("--allow-insecure-tcp", "allow-insecure-tcp", f.allow_insecure_tcp);
   return d;
 }
@@ -80,6 +82,10 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     material = tls::resolve_material(settings, state_dir, !f.validate);
     if (!material.bootstrap_pending) context = tls::make_server_context(material.files);
   }
+  std::shared_ptr<const authz::Policy> policy =
+      settings.policy.empty()
+          ? authz::Policy::allow_all()
+          : authz::Policy::parse(files::read_file(settings.policy, "--policy"), settings.policy);
   if (f.validate) {
     std::cout << "configuration OK";
     if (material.bootstrap_pending) {
@@ -103,6 +109,12 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     }
   }
   options.tls = context;
+  options.policy = policy;
+  if (policy->is_default()) {
+    obs::log(obs::Level::warn, "no --policy: every client with a valid certificate has full access (admin)");
+  } else {
+    obs::log(obs::Level::info, "policy loaded", {{"file", settings.policy}});
+  }
   options.engine = {engine, settings.upstream};
 
   if (material.created_client) {
@@ -138,6 +150,7 @@ void add_serve(CLI::App& app) {
   cmd->add_option("-G,--group", f->group, "Group owning the unix sockets")->capture_default_str();
   cmd->add_option("--upstream", f->upstream,
                   "The Docker engine to forward to (default unix:///var/run/docker.sock)");
+  cmd->add_option("--policy", f->policy, "Policy file: which identities get which role (default: all admin)");
   cmd->add_option("--config-file", f->config_file, "JSON config file with the same directives");
   cmd->add_flag("--allow-insecure-tcp", f->allow_insecure_tcp,
                 "Allow plain or unverified TCP on non-loopback addresses (gives root to the network)");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "config/json_file.hpp"
 #include "error.hpp"
 
 namespace dockgate::config {
@@ -22,6 +23,7 @@ const std::vector<Directive>& directives() {
       {"allow-insecure-tcp", Type::boolean},
       {"group", Type::string},
       {"hosts", Type::string_list},
+      {"policy", Type::string},
       {"tls", Type::boolean},
       {"tlscacert", Type::string},
       {"tlscert", Type::string},
@@ -82,25 +84,7 @@ const std::vector<std::string>& directive_names() {
 
 Directives parse_config_file(const std::string& text, const std::string& path) {
   const std::string where = "unable to configure dockgate with file " + path + ": ";
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // Count lines and columns up to the byte where parsing stopped (1-based, like an editor).
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string why = e.what();
-    if (size_t s = why.find("syntax error"); s != std::string::npos) why = why.substr(s);
-    throw Error(where + "invalid JSON at line " + std::to_string(line) + ", column " +
-                std::to_string(column) + ": " + why);
-  }
+  nlohmann::json doc = parse_json_text(text, where);
   if (!doc.is_object()) throw Error(where + "the file must hold a JSON object ({...})");
 
   std::vector<std::string> unknown;
@@ -153,6 +137,7 @@ Settings merge(const Directives& flags, const Directives& file) {
   s.group = all.value("group", s.group);
   s.upstream = all.value("upstream", s.upstream);
   s.allow_insecure_tcp = all.value("allow-insecure-tcp", false);
+  s.policy = all.value("policy", "");
   return s;
 }
 

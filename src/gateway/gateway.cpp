@@ -111,6 +111,7 @@ class Gateway {
   asio::awaitable<void> serve(net::Socket socket, const net::Listener& listener) {
     tls::Identity identity;
     identity.peer = peer_text(socket.native_handle(), listener.is_unix);
+    identity.local = listener.is_unix;
     if (!listener.is_unix) {
       int on = 1;
       ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -152,7 +153,7 @@ class Gateway {
     }
 
     obs::log(obs::Level::info, "connection", {{"client", identity.text()}, {"listener", listener.name}});
-    http::Session session(std::move(stream), identity, options_.engine, options_.limits);
+    http::Session session(std::move(stream), identity, options_.engine, options_.limits, options_.policy);
     sessions_.insert(&session);
     if (stopping_) session.stop();
     co_await session.run();

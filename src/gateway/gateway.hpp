@@ -6,6 +6,7 @@
 #include <chrono>
 #include <vector>
 
+#include "authz/policy.hpp"
 #include "http/session.hpp"
 #include "net/listeners.hpp"
 #include "tls/context.hpp"
@@ -15,6 +16,7 @@ namespace dockgate::gateway {
 struct Options {
   std::vector<net::Listener> listeners;
   tls::Context tls;  // null: every listener is plain (--tls=false)
+  std::shared_ptr<const authz::Policy> policy;
   http::Engine engine;
   http::SessionLimits limits;
   std::chrono::seconds handshake_timeout{10};

@@ -46,4 +46,35 @@ asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& f
   co_return relayed;
 }
 
+asio::awaitable<bool> read_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
+                                std::string& out, std::size_t limit) {
+  out.clear();
+  if (framing.kind == Framing::Kind::length) {
+    if (framing.length > limit) co_return false;
+    while (out.size() < framing.length) {
+      if (buffered.empty()) co_await fill(from, buffered);
+      std::string_view block =
+          buffered.data().substr(0, static_cast<std::size_t>(framing.length - out.size()));
+      out.append(block);
+      buffered.consume(block.size());
+    }
+  } else if (framing.kind == Framing::Kind::chunked) {
+    // The raw bytes are bounded too: chunk framing around `limit` bytes of data is far smaller than
+    // `limit` again, short of a deliberately padded body, which is refused.
+    std::string raw;
+    ChunkedScanner scanner;
+    while (!scanner.done()) {
+      if (buffered.empty()) co_await fill(from, buffered);
+      std::string_view block = buffered.data();
+      block = block.substr(0, scanner.scan(block));
+      raw.append(block);
+      buffered.consume(block.size());
+      if (raw.size() > 2 * limit) co_return false;
+    }
+    out = decode_chunked(raw);
+    if (out.size() > limit) co_return false;
+  }
+  co_return true;
+}
+
 }  // namespace dockgate::http

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "http/head.hpp"
 #include "net/buffer.hpp"
@@ -17,6 +18,12 @@ namespace dockgate::http {
 // ends before the body does. Framing::Kind::until_close is not a body this relays (see net::pump).
 boost::asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& from,
                                                  net::Buffer& buffered, net::Stream& to);
+
+// Reads a whole request body (as its framing says) into `out`, decoded from chunked if need be, so that it
+// can be judged before anything is forwarded. Returns false, having stopped reading, once the body would
+// exceed `limit` bytes. Throws as relay_body does.
+boost::asio::awaitable<bool> read_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
+                                       std::string& out, std::size_t limit);
 
 class UnexpectedEnd : public std::runtime_error {
  public:

@@ -105,4 +105,19 @@ std::size_t ChunkedScanner::scan(std::string_view data) {
   return i;
 }
 
+std::string decode_chunked(std::string_view raw) {
+  std::string out;
+  while (!raw.empty()) {
+    std::uint64_t size = 0;
+    size_t i = 0;
+    for (; i < raw.size() && hex_value(raw[i]) >= 0; ++i)
+      size = size * 16 + static_cast<std::uint64_t>(hex_value(raw[i]));
+    size_t lf = raw.find('\n', i);
+    if (size == 0 || lf == std::string_view::npos) break;
+    out.append(raw.substr(lf + 1, static_cast<size_t>(size)));
+    raw.remove_prefix(std::min(raw.size(), lf + 1 + static_cast<size_t>(size) + 2));
+  }
+  return out;
+}
+
 }  // namespace dockgate::http

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace dockgate::http {
@@ -33,5 +34,8 @@ class ChunkedScanner {
   int digits_ = 0;
   std::size_t line_ = 0;  // bytes in the current size or trailer line, against oversized lines
 };
+
+// The data of a complete chunked body that ChunkedScanner has accepted (extensions and trailers dropped).
+std::string decode_chunked(std::string_view raw);
 
 }  // namespace dockgate::http

@@ -258,6 +258,17 @@ std::string serialize(const RequestHead& request) {
   return out;
 }
 
+void set_content_length(RequestHead& request, std::uint64_t length) {
+  auto& list = request.headers.list;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [](const Header& h) {
+                              return iequals(h.name, "Content-Length") ||
+                                     iequals(h.name, "Transfer-Encoding");
+                            }),
+             list.end());
+  list.push_back({"Content-Length", std::to_string(length)});
+}
+
 std::string json_error_response(int status, std::string_view message, bool close) {
   const char* reason = "Error";
   switch (status) {

@@ -77,6 +77,10 @@ bool keeps_alive(const ResponseHead& response);
 // so the engine reads exactly what was checked.
 std::string serialize(const RequestHead& request);
 
+// Frames a request body that was read whole by its length: drops Transfer-Encoding and Content-Length and
+// sets Content-Length to `length`, so the engine gets exactly the bytes that were judged.
+void set_content_length(RequestHead& request, std::uint64_t length);
+
 // A complete response with a JSON body {"message": ...}, the shape docker clients print as
 // "Error response from daemon: ...". With `close`, it says Connection: close.
 std::string json_error_response(int status, std::string_view message, bool close);

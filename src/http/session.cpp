@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "authz/policy.hpp"
 #include "http/body.hpp"
 #include "http/head.hpp"
 #include "net/deadline.hpp"
@@ -60,12 +61,21 @@ bool is_whoami(const RequestHead& request) {
 
 // Who the gateway takes the client for. Without a policy (authorization comes later) every verified
 // client has every right, and the answer says so.
-std::string whoami_response(const tls::Identity& identity, const RequestHead& request) {
+std::string whoami_response(const tls::Identity& identity, const authz::Policy& policy,
+                            const RequestHead& request) {
+  std::string matched;
+  const authz::Role* role = policy.role_for(identity, &matched);
   nlohmann::json body = {
       {"Identity",
-       {{"CommonName", identity.common_name}, {"Serial", identity.serial}, {"Peer", identity.peer}}},
-      {"Role", "admin"},
-      {"Rule", "no policy: every verified client has full access"},
+       {{"CommonName", identity.common_name},
+        {"Serial", identity.serial},
+        {"Fingerprint", identity.fingerprint},
+        {"Groups", identity.groups},
+        {"Peer", identity.peer}}},
+      {"Role", role != nullptr ? role->name : ""},
+      {"Rule", role == nullptr       ? "no binding matches: every request is denied"
+               : policy.is_default() ? policy.source()
+                                     : "binding \"" + matched + "\" in " + policy.source()},
       {"Gateway", "dockgate " DOCKGATE_VERSION},
   };
   std::string text = body.dump() + "\n";
@@ -81,8 +91,9 @@ std::string whoami_response(const tls::Identity& identity, const RequestHead& re
 }  // namespace
 
 Session::Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
-                 const SessionLimits& limits)
+                 const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy)
     : client_(std::move(client)),
+      policy_(policy),
       identity_(std::move(identity)),
       engine_address_(engine),
       limits_(limits),
@@ -192,7 +203,45 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   ++requests_;
 
   if (is_whoami(request)) {
-    co_await client_->write(whoami_response(identity_, request));
+    co_await client_->write(whoami_response(identity_, *policy_, request));
+    co_return keeps_alive(request) && !stopping_;
+  }
+
+  // The decision, on exactly what will be forwarded: endpoints whose body can escape the sandbox have the
+  // whole body read (up to a cap) and judged first, then sent on with a Content-Length.
+  std::shared_ptr<const authz::Policy> policy = policy_;  // a reload mid-request does not change this one
+  authz::Route route = authz::route(request.method, request.target);
+  std::optional<std::string> body;
+  if (policy->needs_body(identity_, route)) {
+    std::string whole;
+    bool complete = co_await read_body(framing, *client_, from_client_, whole, authz::kMaxInspectedBody);
+    if (!complete) {
+      body = std::string(authz::kMaxInspectedBody + 1, '\0');  // decided as "too large", never forwarded
+      framing.kind = Framing::Kind::chunked;                   // unread bytes remain: close after answering
+    } else {
+      body = std::move(whole);
+      set_content_length(request, body->size());
+      framing = Framing{Framing::Kind::none, 0};
+    }
+  }
+  authz::Decision decision = policy->decide(identity_, request.method, route, body);
+  if (!decision.allowed) {
+    obs::log(obs::Level::info, "request denied",
+             {{"client", identity_.text()},
+              {"method", request.method},
+              {"path", route.path},
+              {"role", decision.role},
+              {"rule", decision.rule},
+              {"reason", decision.reason}});
+    bool body_left = framing.kind != Framing::Kind::none;
+    co_await client_->write(json_error_response(403,
+                                                "dockgate: " + decision.reason + " [" + decision.rule + "]",
+                                                body_left || !keeps_alive(request)));
+    if (body_left) {
+      co_await client_->finish_sending();
+      co_await net::linger(*client_, 1 << 20, std::chrono::seconds(2));
+      co_return false;
+    }
     co_return keeps_alive(request) && !stopping_;
   }
 
@@ -220,6 +269,10 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     std::exception_ptr failure;
     try {
       co_await engine_->write(serialize(request));
+      if (body) {
+        co_await engine_->write(*body);
+        x.bytes_in = body->size();
+      }
       auto relay_request = [&]() -> asio::awaitable<void> {
         x.bytes_in = co_await relay_body(framing, *client_, from_client_, *engine_);
       };
@@ -236,15 +289,15 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
           bool interim = response.status < 200 && response.status != 101;
           x.status = response.status;
           x.engine_keeps_alive = keeps_alive(response);
-          Framing body = response_framing(response, request.method);
+          Framing response_body = response_framing(response, request.method);
           co_await client_->write(head);
           from_engine_.consume(head.size());
           if (interim) continue;  // 100 Continue: the real answer follows
           x.response_started = true;
-          if (body.kind == Framing::Kind::until_close) {
+          if (response_body.kind == Framing::Kind::until_close) {
             x.tunnel = true;
           } else {
-            x.bytes_out = co_await relay_body(body, *engine_, from_engine_, *client_);
+            x.bytes_out = co_await relay_body(response_body, *engine_, from_engine_, *client_);
           }
           co_return;
         }

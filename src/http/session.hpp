@@ -12,6 +12,10 @@
 #include "net/stream.hpp"
 #include "tls/identity.hpp"
 
+namespace dockgate::authz {
+class Policy;
+}
+
 namespace dockgate::http {
 
 struct SessionLimits {
@@ -28,8 +32,9 @@ struct Engine {
 
 class Session {
  public:
+  // `policy` is the gateway's current policy, read at each request (a reload replaces it).
   Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
-          const SessionLimits& limits);
+          const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -49,6 +54,7 @@ class Session {
   boost::asio::awaitable<void> respond_error(int status, const std::string& message);
 
   std::unique_ptr<net::Stream> client_;
+  const std::shared_ptr<const authz::Policy>& policy_;
   std::unique_ptr<net::Stream> engine_;
   tls::Identity identity_;
   const Engine& engine_address_;

@@ -13,10 +13,15 @@ std::string Identity::text() const {
 }
 
 void describe_certificate(const x509_st* cert, Identity& identity) {
-  const X509_NAME* subject = X509_get_subject_name(cert);
-  char cn[256] = {};
-  if (X509_NAME_get_text_by_NID(subject, NID_commonName, cn, sizeof cn) > 0) identity.common_name = cn;
-  identity.serial = pki::serial_hex(X509_get0_serialNumber(cert));
+  pki::CertInfo info = pki::describe_certificate(const_cast<X509*>(cert));
+  identity.common_name = info.common_name;
+  identity.serial = info.serial;
+  identity.fingerprint = info.sha256_fingerprint;
+  identity.groups = info.groups;
+  identity.organizational_units = info.organizational_units;
+  identity.dns_names = info.dns_names;
+  identity.uris = info.uris;
+  identity.emails = info.emails;
 }
 
 }  // namespace dockgate::tls

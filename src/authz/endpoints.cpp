@@ -1,0 +1,317 @@
+// The endpoint table, after moby's api/server/router/*/ (20.10), and the router. The engine's router
+// (gorilla/mux) matches the raw path case-sensitively, takes an optional /v{version} prefix, and treats
+// each segment literally; we refuse what a different parser might read differently: dot segments, empty
+// segments, percent-encoding and backslashes in the path.
+#include "authz/endpoints.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace dockgate::authz {
+namespace {
+
+using C = Category;
+
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool matches(std::string_view pattern, std::string_view path) {
+  auto p = split(pattern);
+  auto s = split(path);
+  auto wildcard = std::find(p.begin(), p.end(), "{*}");
+  auto segment_ok = [](std::string_view pat, std::string_view seg) {
+    return pat == "{}" ? !seg.empty() : pat == seg;
+  };
+  if (wildcard == p.end()) {
+    if (p.size() != s.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (!segment_ok(p[i], s[i])) return false;
+    }
+    return true;
+  }
+  size_t before = static_cast<size_t>(wildcard - p.begin());
+  size_t after = p.size() - before - 1;
+  if (s.size() < before + after + 1) return false;
+  for (size_t i = 0; i < before; ++i) {
+    if (!segment_ok(p[i], s[i])) return false;
+  }
+  for (size_t i = 0; i < after; ++i) {
+    if (!segment_ok(p[before + 1 + i], s[s.size() - after + i])) return false;
+  }
+  return true;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Go's url.QueryUnescape: '+' is a space, %XX a byte; a malformed escape makes the whole pair invalid.
+std::optional<std::string> decode_query_part(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size() || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0) return std::nullopt;
+      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* category_name(Category c) {
+  switch (c) {
+    case C::ping:
+      return "ping";
+    case C::system_read:
+      return "system.read";
+    case C::container_list:
+      return "container.list";
+    case C::container_read:
+      return "container.read";
+    case C::container_data:
+      return "container.data";
+    case C::container_write:
+      return "container.write";
+    case C::image_list:
+      return "image.list";
+    case C::image_read:
+      return "image.read";
+    case C::image_data:
+      return "image.data";
+    case C::image_write:
+      return "image.write";
+    case C::network_read:
+      return "network.read";
+    case C::network_write:
+      return "network.write";
+    case C::volume_read:
+      return "volume.read";
+    case C::volume_write:
+      return "volume.write";
+    case C::swarm_read:
+      return "swarm.read";
+    case C::swarm_write:
+      return "swarm.write";
+    case C::secret_read:
+      return "secret.read";
+    case C::secret_write:
+      return "secret.write";
+    case C::config_read:
+      return "config.read";
+    case C::config_write:
+      return "config.write";
+    case C::plugin_read:
+      return "plugin.read";
+    case C::plugin_write:
+      return "plugin.write";
+    case C::session:
+      return "session";
+    case C::auth:
+      return "auth";
+    case C::distribution:
+      return "distribution";
+    case C::gateway:
+      return "gateway";
+  }
+  return "?";
+}
+
+// clang-format off
+const std::vector<Endpoint>& endpoints() {
+  static const std::vector<Endpoint> table = {
+      {"GET", "/_ping", "system.ping", C::ping, false},
+      {"GET", "/version", "system.version", C::system_read, false},
+      {"GET", "/info", "system.info", C::system_read, false},
+      {"GET", "/events", "system.events", C::system_read, false},
+      {"GET", "/system/df", "system.df", C::system_read, false},
+      {"POST", "/auth", "system.auth", C::auth, false},
+      {"GET", "/_dockgate/whoami", "dockgate.whoami", C::gateway, false},
+
+      {"GET", "/containers/json", "container.list", C::container_list, false},
+      {"POST", "/containers/create", "container.create", C::container_write, true},
+      {"POST", "/containers/prune", "container.prune", C::container_write, false},
+      {"GET", "/containers/{}/json", "container.inspect", C::container_read, false},
+      {"GET", "/containers/{}/top", "container.top", C::container_read, false},
+      {"GET", "/containers/{}/changes", "container.changes", C::container_read, false},
+      {"GET", "/containers/{}/stats", "container.stats", C::container_read, false},
+      {"POST", "/containers/{}/wait", "container.wait", C::container_read, false},
+      {"GET", "/containers/{}/logs", "container.logs", C::container_data, false},
+      {"GET", "/containers/{}/export", "container.export", C::container_data, false},
+      {"GET", "/containers/{}/archive", "container.archive.get", C::container_data, false},
+      {"HEAD", "/containers/{}/archive", "container.archive.stat", C::container_data, false},
+      {"PUT", "/containers/{}/archive", "container.archive.put", C::container_write, false},
+      {"POST", "/containers/{}/attach", "container.attach", C::container_data, false},
+      {"GET", "/containers/{}/attach/ws", "container.attach.ws", C::container_data, false},
+      {"POST", "/containers/{}/start", "container.start", C::container_write, false},
+      {"POST", "/containers/{}/stop", "container.stop", C::container_write, false},
+      {"POST", "/containers/{}/restart", "container.restart", C::container_write, false},
+      {"POST", "/containers/{}/kill", "container.kill", C::container_write, false},
+      {"POST", "/containers/{}/pause", "container.pause", C::container_write, false},
+      {"POST", "/containers/{}/unpause", "container.unpause", C::container_write, false},
+      {"POST", "/containers/{}/rename", "container.rename", C::container_write, false},
+      {"POST", "/containers/{}/resize", "container.resize", C::container_write, false},
+      {"POST", "/containers/{}/update", "container.update", C::container_write, true},
+      {"POST", "/containers/{}/exec", "container.exec", C::container_write, true},
+      {"DELETE", "/containers/{}", "container.remove", C::container_write, false},
+      {"POST", "/exec/{}/start", "exec.start", C::container_write, false},
+      {"POST", "/exec/{}/resize", "exec.resize", C::container_write, false},
+      {"GET", "/exec/{}/json", "exec.inspect", C::container_read, false},
+      {"POST", "/commit", "image.commit", C::image_write, false},
+
+      {"GET", "/images/json", "image.list", C::image_list, false},
+      {"GET", "/images/search", "image.search", C::image_read, false},
+      {"GET", "/images/get", "image.save", C::image_data, false},
+      {"GET", "/images/{*}/get", "image.save", C::image_data, false},
+      {"GET", "/images/{*}/json", "image.inspect", C::image_read, false},
+      {"GET", "/images/{*}/history", "image.history", C::image_read, false},
+      {"POST", "/images/create", "image.pull", C::image_write, false},
+      {"POST", "/images/load", "image.load", C::image_write, false},
+      {"POST", "/images/prune", "image.prune", C::image_write, false},
+      {"POST", "/images/{*}/push", "image.push", C::image_write, false},
+      {"POST", "/images/{*}/tag", "image.tag", C::image_write, false},
+      {"DELETE", "/images/{*}", "image.remove", C::image_write, false},
+      {"POST", "/build", "image.build", C::image_write, false},
+      {"POST", "/build/prune", "image.build.prune", C::image_write, false},
+      {"POST", "/build/cancel", "image.build.cancel", C::image_write, false},
+      {"POST", "/session", "build.session", C::session, false},
+      {"POST", "/grpc", "build.grpc", C::session, false},
+      {"GET", "/distribution/{*}/json", "distribution.inspect", C::distribution, false},
+
+      {"GET", "/networks", "network.list", C::network_read, false},
+      {"GET", "/networks/", "network.list", C::network_read, false},
+      {"GET", "/networks/{}", "network.inspect", C::network_read, false},
+      {"POST", "/networks/create", "network.create", C::network_write, true},
+      {"POST", "/networks/prune", "network.prune", C::network_write, false},
+      {"POST", "/networks/{}/connect", "network.connect", C::network_write, false},
+      {"POST", "/networks/{}/disconnect", "network.disconnect", C::network_write, false},
+      {"DELETE", "/networks/{}", "network.remove", C::network_write, false},
+
+      {"GET", "/volumes", "volume.list", C::volume_read, false},
+      {"GET", "/volumes/{}", "volume.inspect", C::volume_read, false},
+      {"POST", "/volumes/create", "volume.create", C::volume_write, true},
+      {"POST", "/volumes/prune", "volume.prune", C::volume_write, false},
+      {"DELETE", "/volumes/{}", "volume.remove", C::volume_write, false},
+
+      {"GET", "/swarm", "swarm.inspect", C::swarm_read, false},
+      {"GET", "/swarm/unlockkey", "swarm.unlockkey", C::secret_read, false},
+      {"POST", "/swarm/init", "swarm.init", C::swarm_write, false},
+      {"POST", "/swarm/join", "swarm.join", C::swarm_write, false},
+      {"POST", "/swarm/leave", "swarm.leave", C::swarm_write, false},
+      {"POST", "/swarm/update", "swarm.update", C::swarm_write, false},
+      {"POST", "/swarm/unlock", "swarm.unlock", C::swarm_write, false},
+      {"GET", "/nodes", "node.list", C::swarm_read, false},
+      {"GET", "/nodes/{}", "node.inspect", C::swarm_read, false},
+      {"POST", "/nodes/{}/update", "node.update", C::swarm_write, false},
+      {"DELETE", "/nodes/{}", "node.remove", C::swarm_write, false},
+      {"GET", "/services", "service.list", C::swarm_read, false},
+      {"GET", "/services/{}", "service.inspect", C::swarm_read, false},
+      {"GET", "/services/{}/logs", "service.logs", C::container_data, false},
+      {"POST", "/services/create", "service.create", C::swarm_write, true},
+      {"POST", "/services/{}/update", "service.update", C::swarm_write, true},
+      {"DELETE", "/services/{}", "service.remove", C::swarm_write, false},
+      {"GET", "/tasks", "task.list", C::swarm_read, false},
+      {"GET", "/tasks/{}", "task.inspect", C::swarm_read, false},
+      {"GET", "/tasks/{}/logs", "task.logs", C::container_data, false},
+      {"GET", "/secrets", "secret.list", C::secret_read, false},
+      {"GET", "/secrets/{}", "secret.inspect", C::secret_read, false},
+      {"POST", "/secrets/create", "secret.create", C::secret_write, false},
+      {"POST", "/secrets/{}/update", "secret.update", C::secret_write, false},
+      {"DELETE", "/secrets/{}", "secret.remove", C::secret_write, false},
+      {"GET", "/configs", "config.list", C::config_read, false},
+      {"GET", "/configs/{}", "config.inspect", C::config_read, false},
+      {"POST", "/configs/create", "config.create", C::config_write, false},
+      {"POST", "/configs/{}/update", "config.update", C::config_write, false},
+      {"DELETE", "/configs/{}", "config.remove", C::config_write, false},
+
+      {"GET", "/plugins", "plugin.list", C::plugin_read, false},
+      {"GET", "/plugins/privileges", "plugin.privileges", C::plugin_read, false},
+      {"GET", "/plugins/{*}/json", "plugin.inspect", C::plugin_read, false},
+      {"POST", "/plugins/pull", "plugin.pull", C::plugin_write, true},
+      {"POST", "/plugins/create", "plugin.create", C::plugin_write, false},
+      {"POST", "/plugins/{*}/enable", "plugin.enable", C::plugin_write, false},
+      {"POST", "/plugins/{*}/disable", "plugin.disable", C::plugin_write, false},
+      {"POST", "/plugins/{*}/upgrade", "plugin.upgrade", C::plugin_write, true},
+      {"POST", "/plugins/{*}/push", "plugin.push", C::plugin_write, false},
+      {"POST", "/plugins/{*}/set", "plugin.set", C::plugin_write, true},
+      {"DELETE", "/plugins/{*}", "plugin.remove", C::plugin_write, false},
+  };
+  return table;
+}
+// clang-format on
+
+Route route(std::string_view method, std::string_view target) {
+  Route r;
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  if (q != std::string_view::npos) r.query = target.substr(q + 1);
+  // What gorilla/mux and Go's net/url would read differently from the bytes (and path traversal in
+  // general): refuse before any matching.
+  if (path.find("//") != std::string_view::npos) r.refused = "an empty path segment (//)";
+  if (path.find('%') != std::string_view::npos) r.refused = "percent-encoding in the path";
+  if (path.find('\\') != std::string_view::npos) r.refused = "a backslash in the path";
+  for (auto seg : split(path)) {
+    if (seg == "." || seg == "..") r.refused = "a dot segment (. or ..) in the path";
+  }
+  if (path.size() > 2 && path[1] == 'v') {
+    size_t slash = path.find('/', 1);
+    std::string_view version = path.substr(2, slash == std::string_view::npos ? slash : slash - 2);
+    bool is_version = !version.empty() && std::all_of(version.begin(), version.end(), [](char c) {
+      return (c >= '0' && c <= '9') || c == '.';
+    });
+    if (is_version) path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+  }
+  r.path = path;
+  if (!r.refused.empty()) return r;
+  // An endpoint for the exact method first (HEAD /containers/{}/archive has its own), then HEAD as GET,
+  // as Go's router serves HEAD with the GET handler.
+  for (bool exact : {true, false}) {
+    for (const auto& e : endpoints()) {
+      std::string_view em = e.method;
+      bool method_ok = exact ? em == method : (method == "HEAD" && em == "GET");
+      if (method_ok && matches(e.pattern, path)) {
+        r.endpoint = &e;
+        return r;
+      }
+    }
+  }
+  return r;
+}
+
+std::string query_value(std::string_view query, std::string_view key) {
+  // As Go (1.17+) parses it: pairs split on '&'; a pair holding ';' or a malformed escape is skipped, so a
+  // later valid pair with the same key is the one the engine sees.
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (pair.find(';') == std::string_view::npos) {
+      auto k = decode_query_part(pair.substr(0, eq));
+      auto v = eq == std::string_view::npos ? std::optional<std::string>("")
+                                            : decode_query_part(pair.substr(eq + 1));
+      if (k && v && *k == key) return *v;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
+}  // namespace dockgate::authz

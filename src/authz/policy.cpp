@@ -1,0 +1,325 @@
+// Roles, bindings and decisions. Denials say who, which role, and the rule or field that decided, so that
+// the docker CLI's "Error response from daemon: ..." tells the person what to ask for.
+#include "authz/policy.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "authz/go_json.hpp"
+#include "authz/sandbox.hpp"
+#include "config/json_file.hpp"
+#include "error.hpp"
+
+namespace dockgate::authz {
+namespace {
+
+bool glob(const std::string& pattern, const std::string& text) {
+  return ::fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+}
+
+Rule allow(std::vector<std::string> endpoints, std::vector<std::string> methods = {}) {
+  Rule r{true, std::move(endpoints), std::move(methods), ""};
+  return r;
+}
+
+Rule deny(std::vector<std::string> endpoints) {
+  return Rule{false, std::move(endpoints), {}, ""};
+}
+
+std::string rule_text(const Rule& r) {
+  std::string text = r.allow ? "allow " : "deny ";
+  for (size_t i = 0; i < r.endpoints.size(); ++i) text += (i ? "," : "") + r.endpoints[i];
+  if (!r.methods.empty()) {
+    text += " for ";
+    for (size_t i = 0; i < r.methods.size(); ++i) text += (i ? "," : "") + r.methods[i];
+  }
+  return text;
+}
+
+std::vector<Role> make_builtins() {
+  std::vector<Role> roles;
+  roles.push_back(Role{"admin", {allow({"*"})}, false, {}});
+  roles.push_back(Role{
+      "operator",
+      {allow({"service.create", "service.update", "service.remove"}),
+       deny({"unknown", "category:swarm.write", "category:secret.read", "category:secret.write",
+             "category:config.read", "category:config.write", "category:plugin.write", "category:session"}),
+       allow({"*"})},
+      true,
+      {}});
+  roles.push_back(Role{
+      "read-only",
+      {allow({"category:ping", "category:system.read", "category:container.list", "category:container.read",
+              "category:image.list", "category:image.read", "category:network.read", "category:volume.read",
+              "category:swarm.read", "category:plugin.read", "category:distribution", "category:gateway"},
+             {"GET", "HEAD"})},
+      true,
+      {}});
+  roles.push_back(Role{"monitor",
+                       {allow({"system.ping", "system.version", "system.info", "system.events",
+                               "container.list", "image.list", "container.stats", "dockgate.whoami"},
+                              {"GET", "HEAD"})},
+                       true,
+                       {}});
+  for (auto& role : roles) {
+    for (auto& rule : role.rules) rule.text = rule_text(rule);
+  }
+  return roles;
+}
+
+bool pattern_matches(const std::string& pattern, const Route& route) {
+  std::string name = route.endpoint != nullptr ? route.endpoint->name : "unknown";
+  if (pattern.rfind("category:", 0) == 0) {
+    return route.endpoint != nullptr && pattern.substr(9) == category_name(route.endpoint->category);
+  }
+  return glob(pattern, name);
+}
+
+bool method_matches(const std::vector<std::string>& methods, std::string_view method) {
+  if (methods.empty()) return true;
+  return std::any_of(methods.begin(), methods.end(),
+                     [&](const std::string& m) { return m == method || (method == "HEAD" && m == "GET"); });
+}
+
+// A pattern that names nothing is a typo: say so when the policy is loaded, not when a request is denied.
+void check_pattern(const std::string& pattern, const std::string& where) {
+  if (pattern == "*" || pattern == "unknown") return;
+  for (const auto& e : endpoints()) {
+    if (pattern.rfind("category:", 0) == 0 ? pattern.substr(9) == category_name(e.category)
+                                           : glob(pattern, e.name)) {
+      return;
+    }
+  }
+  throw Error(where + ": \"" + pattern +
+              "\" matches no endpoint (names look like container.create or container.*; "
+              "categories like category:container.read)");
+}
+
+std::vector<std::string> string_list(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_array() ||
+      !std::all_of(j.begin(), j.end(), [](const nlohmann::json& e) { return e.is_string(); })) {
+    throw Error(where + " must be an array of strings");
+  }
+  return j.get<std::vector<std::string>>();
+}
+
+void only_keys(const nlohmann::json& obj, std::initializer_list<const char*> keys, const std::string& where) {
+  if (!obj.is_object()) throw Error(where + " must be an object");
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return it.key() == k; })) {
+      std::string known;
+      for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
+      throw Error(where + ": unknown key \"" + it.key() + "\" (known: " + known + ")");
+    }
+  }
+}
+
+bool identity_matches(const std::string& pattern, const tls::Identity& id) {
+  if (pattern == "any") return true;
+  if (pattern == "local") return id.local;
+  if (pattern.rfind("group:", 0) == 0) {
+    std::string g = pattern.substr(6);
+    return std::any_of(id.groups.begin(), id.groups.end(), [&](const std::string& x) { return glob(g, x); });
+  }
+  if (pattern.rfind("serial:", 0) == 0) {
+    std::string want = pattern.substr(7), have = id.serial;
+    want.erase(std::remove(want.begin(), want.end(), ':'), want.end());
+    std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::toupper(c); });
+    return !have.empty() && want == have;
+  }
+  return !id.common_name.empty() && glob(pattern, id.common_name);
+}
+
+}  // namespace
+
+const std::vector<Role>& builtin_roles() {
+  static const std::vector<Role> roles = make_builtins();
+  return roles;
+}
+
+std::shared_ptr<const Policy> Policy::allow_all() {
+  auto p = std::make_shared<Policy>();
+  p->roles_ = builtin_roles();
+  p->bindings_.push_back(Binding{{"any"}, "admin"});
+  p->default_ = true;
+  p->source_ = "no policy file: every verified client is admin";
+  return p;
+}
+
+std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::string& path) {
+  std::string where = "policy " + path;
+  nlohmann::json doc = config::parse_json_text(text, where + ": ");
+  only_keys(doc, {"roles", "bindings"}, where);
+  auto p = std::make_shared<Policy>();
+  p->roles_ = builtin_roles();
+  p->source_ = path;
+  auto find_role = [&](const std::string& name) -> Role* {
+    for (auto& r : p->roles_) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  };
+  if (doc.contains("roles")) {
+    if (!doc["roles"].is_object()) throw Error(where + ": \"roles\" must be an object of role names");
+    for (auto it = doc["roles"].begin(); it != doc["roles"].end(); ++it) {
+      std::string rw = where + ": role \"" + it.key() + "\"";
+      if (find_role(it.key()) != nullptr)
+        throw Error(rw + " is built in; choose another name (or use \"extends\")");
+      only_keys(*it, {"rules", "extends", "sandbox", "bind_prefixes"}, rw);
+      Role role{it.key(), {}, true, {}};
+      if (it->contains("rules")) {
+        const auto& rules = (*it)["rules"];
+        if (!rules.is_array()) throw Error(rw + ": \"rules\" must be an array");
+        for (size_t i = 0; i < rules.size(); ++i) {
+          std::string rrw = rw + " rule " + std::to_string(i + 1);
+          only_keys(rules[i], {"allow", "deny", "methods"}, rrw);
+          if (rules[i].contains("allow") == rules[i].contains("deny")) {
+            throw Error(rrw + ": give exactly one of \"allow\" or \"deny\"");
+          }
+          Rule r;
+          r.allow = rules[i].contains("allow");
+          r.endpoints = string_list(rules[i][r.allow ? "allow" : "deny"], rrw);
+          for (const auto& e : r.endpoints) check_pattern(e, rrw);
+          if (rules[i].contains("methods")) {
+            r.methods = string_list(rules[i]["methods"], rrw + " \"methods\"");
+            for (const auto& m : r.methods) {
+              static const std::vector<std::string> known = {"GET", "HEAD", "POST", "PUT", "DELETE"};
+              if (std::find(known.begin(), known.end(), m) == known.end()) {
+                throw Error(rrw + ": unknown method \"" + m + "\" (GET, HEAD, POST, PUT, DELETE)");
+              }
+            }
+          }
+          r.text = rule_text(r);
+          role.rules.push_back(std::move(r));
+        }
+      }
+      if (it->contains("extends")) {
+        if (!(*it)["extends"].is_string()) throw Error(rw + ": \"extends\" must be a role name");
+        std::string base_name = (*it)["extends"].get<std::string>();
+        const Role* base = find_role(base_name);
+        if (base == nullptr)
+          throw Error(rw + ": extends unknown role \"" + base_name + "\" (define it first)");
+        role.rules.insert(role.rules.end(), base->rules.begin(), base->rules.end());
+        role.sandbox = base->sandbox;
+        role.bind_prefixes = base->bind_prefixes;
+      }
+      if (it->contains("sandbox")) {
+        if (!(*it)["sandbox"].is_boolean()) throw Error(rw + ": \"sandbox\" must be true or false");
+        role.sandbox = (*it)["sandbox"].get<bool>();
+      }
+      if (it->contains("bind_prefixes")) {
+        role.bind_prefixes = string_list((*it)["bind_prefixes"], rw + " \"bind_prefixes\"");
+        for (const auto& b : role.bind_prefixes) {
+          if (b.empty() || b.front() != '/' || b.find("..") != std::string::npos) {
+            throw Error(rw + ": bind prefix \"" + b + "\" must be an absolute path without ..");
+          }
+        }
+      }
+      if (role.rules.empty()) throw Error(rw + " has no rules (give \"rules\" or \"extends\")");
+      p->roles_.push_back(std::move(role));
+    }
+  }
+  if (!doc.contains("bindings")) throw Error(where + ": no \"bindings\": nobody would be allowed anything");
+  const auto& bindings = doc["bindings"];
+  if (!bindings.is_array()) throw Error(where + ": \"bindings\" must be an array");
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    std::string bw = where + ": binding " + std::to_string(i + 1);
+    only_keys(bindings[i], {"identities", "role"}, bw);
+    if (!bindings[i].contains("role") || !bindings[i]["role"].is_string())
+      throw Error(bw + ": \"role\" is missing");
+    Binding b{string_list(bindings[i].value("identities", nlohmann::json::array()), bw + " \"identities\""),
+              bindings[i]["role"].get<std::string>()};
+    if (b.identities.empty()) throw Error(bw + ": \"identities\" is empty");
+    if (find_role(b.role) == nullptr) throw Error(bw + ": unknown role \"" + b.role + "\"");
+    p->bindings_.push_back(std::move(b));
+  }
+  return p;
+}
+
+const Role* Policy::role_for(const tls::Identity& identity, std::string* matched) const {
+  for (const auto& b : bindings_) {
+    for (const auto& pattern : b.identities) {
+      if (!identity_matches(pattern, identity)) continue;
+      if (matched != nullptr) *matched = pattern;
+      for (const auto& r : roles_) {
+        if (r.name == b.role) return &r;
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool Policy::needs_body(const tls::Identity& identity, const Route& route) const {
+  if (route.endpoint == nullptr || !route.endpoint->inspect_body) return false;
+  const Role* role = role_for(identity);
+  return role != nullptr && role->sandbox;
+}
+
+Decision Policy::decide(const tls::Identity& identity, std::string_view method, const Route& route,
+                        const std::optional<std::string>& body) const {
+  Decision d;
+  std::string who = identity.common_name.empty() ? identity.peer : "CN=" + identity.common_name;
+  if (!route.refused.empty()) {
+    d.rule = "path check";
+    d.reason = "the request path has " + route.refused + ", which the engine might read differently";
+    return d;
+  }
+  const Role* role = role_for(identity);
+  if (role == nullptr) {
+    d.rule = "no binding";
+    d.reason = who + " matches no binding in " + source_ + ", so it may do nothing";
+    return d;
+  }
+  d.role = role->name;
+  std::string name = route.endpoint != nullptr ? route.endpoint->name : "unknown";
+  const Rule* decided = nullptr;
+  for (const auto& rule : role->rules) {
+    if (!method_matches(rule.methods, method)) continue;
+    if (std::any_of(rule.endpoints.begin(), rule.endpoints.end(),
+                    [&](const std::string& p) { return pattern_matches(p, route); })) {
+      decided = &rule;
+      break;
+    }
+  }
+  std::string what = std::string(method) + " " + route.path + " (" + name + ")";
+  if (decided == nullptr || !decided->allow) {
+    d.rule =
+        decided != nullptr ? "role " + role->name + ": " + decided->text : "role " + role->name + ": no rule";
+    d.reason = who + " (role " + role->name + ") may not " + what;
+    return d;
+  }
+  d.rule = "role " + role->name + ": " + decided->text;
+  if (role->sandbox && route.endpoint != nullptr) {
+    std::string escape;
+    if (route.endpoint->category == Category::session) {
+      escape = "BuildKit sessions cannot be inspected (use the classic builder, DOCKER_BUILDKIT=0)";
+    } else if (name == "image.build") {
+      escape = build_query_escape(route.query);
+    } else if (route.endpoint->inspect_body) {
+      if (!body) {
+        escape = "the request body was not inspected";
+      } else if (body->size() > kMaxInspectedBody) {
+        escape = "the request body is larger than the " + std::to_string(kMaxInspectedBody >> 20) +
+                 " MiB that are inspected";
+      } else {
+        try {
+          JsonValue json = body->empty() ? JsonValue{} : parse_go_json(*body);
+          escape = body_escape(name, json, role->bind_prefixes);
+        } catch (const JsonError& e) {
+          escape = std::string("the body is not plain JSON: ") + e.what();
+        }
+      }
+    }
+    if (!escape.empty()) {
+      d.rule = "role " + role->name + ": container sandbox";
+      d.reason = who + " (role " + role->name + ") may not " + what + ": " + escape;
+      return d;
+    }
+  }
+  d.allowed = true;
+  return d;
+}
+
+}  // namespace dockgate::authz

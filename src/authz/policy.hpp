@@ -1,0 +1,78 @@
+// Who may do what: a policy maps identities to roles, and a role's rules to allowed endpoints. The
+// Decision is the only thing the HTTP session sees. Without a policy file every verified client is admin
+// (what dockerd does), and the gateway says so when it starts.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "authz/endpoints.hpp"
+#include "tls/identity.hpp"
+
+namespace dockgate::authz {
+
+struct Decision {
+  bool allowed = false;
+  std::string role;  // the identity's role, "" when no binding matched
+  std::string
+      rule;  // what decided: "role operator allows container.*", "sandbox: HostConfig.Privileged is true"
+  std::string reason;  // for a denial: one sentence for the client
+};
+
+struct Rule {
+  bool allow = true;
+  std::vector<std::string> endpoints;  // endpoint-name globs ("container.*", "*") or "category:NAME"
+  std::vector<std::string> methods;    // empty: any
+  std::string text;                    // how messages quote it
+};
+
+struct Role {
+  std::string name;
+  std::vector<Rule> rules;  // the first that matches decides; none matching denies
+  bool sandbox = true;      // apply the escape checklist to request bodies
+  std::vector<std::string> bind_prefixes;
+};
+
+struct Binding {
+  std::vector<std::string>
+      identities;  // "alice", "ci-*" (CN globs), "group:ops", "serial:HEX", "local", "any"
+  std::string role;
+};
+
+class Policy {
+ public:
+  // The policy in force without a file: every verified client (and every unix-socket client) is admin.
+  static std::shared_ptr<const Policy> allow_all();
+  // Parses a policy file (JSON). Throws Error naming the file and the field at fault.
+  static std::shared_ptr<const Policy> parse(const std::string& text, const std::string& path);
+
+  // The role of an identity and the binding pattern that chose it; nullptr when none matches.
+  const Role* role_for(const tls::Identity& identity, std::string* matched = nullptr) const;
+
+  // Whether the request body must be read before deciding (the role sandboxes, the endpoint takes one).
+  bool needs_body(const tls::Identity& identity, const Route& route) const;
+
+  // Decides a request. `body` is the whole request body when needs_body() said so (nullopt otherwise).
+  Decision decide(const tls::Identity& identity, std::string_view method, const Route& route,
+                  const std::optional<std::string>& body) const;
+
+  bool is_default() const { return default_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  std::vector<Role> roles_;
+  std::vector<Binding> bindings_;
+  bool default_ = false;
+  std::string source_;
+};
+
+// The built-in roles: admin, operator, read-only, monitor.
+const std::vector<Role>& builtin_roles();
+
+// Bodies larger than this on an inspected endpoint are denied (4 MiB).
+constexpr std::size_t kMaxInspectedBody = std::size_t{4} << 20;
+
+}  // namespace dockgate::authz

@@ -1,0 +1,26 @@
+// The container sandbox, as request bodies can break out of it: the checklist applied to the bodies of
+// container create and update, exec create, volume create, service create and update, plugin pulls and
+// settings, and to the query of a build. Each check names the field at fault.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "authz/go_json.hpp"
+
+namespace dockgate::authz {
+
+// The first way `body` (for endpoint `endpoint_name`) escapes the sandbox, e.g. "HostConfig.Privileged is
+// true"; "" when none. `bind_prefixes` are the host paths this role may bind-mount (at a path boundary).
+std::string body_escape(std::string_view endpoint_name, const JsonValue& body,
+                        const std::vector<std::string>& bind_prefixes);
+
+// The same for a build's query (`networkmode=host` and the like); "" when none.
+std::string build_query_escape(std::string_view query);
+
+// Whether a host path lies under one of the prefixes, comparing whole components and refusing any path
+// with . or .. components (which the host would resolve, and we do not).
+bool bind_allowed(std::string_view source, const std::vector<std::string>& bind_prefixes);
+
+}  // namespace dockgate::authz

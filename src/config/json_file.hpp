@@ -1,0 +1,13 @@
+// Reading a JSON file that a person wrote (the serve config, a policy): syntax errors point at the line
+// and column, as an editor would show them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace dockgate::config {
+
+// Parses `text`; throws Error "`where`invalid JSON at line L, column C: ..." on a syntax error.
+nlohmann::json parse_json_text(const std::string& text, const std::string& where);
+
+}  // namespace dockgate::config
