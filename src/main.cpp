@@ -37,6 +37,7 @@ int run(int argc, char** argv) {
   dockgate::cli::add_serve(app);
   dockgate::cli::add_client(app);
   dockgate::cli::add_doctor(app);
+  dockgate::cli::add_policy(app);
   try {
     app.parse(split_short_equals(argc, argv));
   } catch (const CLI::ParseError& e) {

@@ -264,11 +264,11 @@ Route route(std::string_view method, std::string_view target) {
   if (q != std::string_view::npos) r.query = target.substr(q + 1);
   // What gorilla/mux and Go's net/url would read differently from the bytes (and path traversal in
   // general): refuse before any matching.
-  if (path.find("//") != std::string_view::npos) r.refused = "an empty path segment (//)";
-  if (path.find('%') != std::string_view::npos) r.refused = "percent-encoding in the path";
-  if (path.find('\\') != std::string_view::npos) r.refused = "a backslash in the path";
+  if (path.find("//") != std::string_view::npos) r.refused = "an empty segment (//)";
+  if (path.find('%') != std::string_view::npos) r.refused = "percent-encoding";
+  if (path.find('\\') != std::string_view::npos) r.refused = "a backslash";
   for (auto seg : split(path)) {
-    if (seg == "." || seg == "..") r.refused = "a dot segment (. or ..) in the path";
+    if (seg == "." || seg == "..") r.refused = "a dot segment (. or ..)";
   }
   if (path.size() > 2 && path[1] == 'v') {
     size_t slash = path.find('/', 1);

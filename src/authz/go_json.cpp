@@ -120,12 +120,21 @@ bool go_fold_equal(std::string_view key, std::string_view field) {
 }
 
 const JsonValue* JsonValue::field(std::string_view name) const {
-  const JsonValue* found = nullptr;
   std::string want = fold(name);
+  const JsonValue* last = nullptr;
+  std::vector<const JsonValue*> objects;
   for (const auto& [k, v] : members) {
-    if (fold(k) == want) found = &v;
+    if (fold(k) != want) continue;
+    last = &v;
+    if (v.kind == Kind::object) objects.push_back(&v);
   }
-  return found;
+  if (objects.size() <= 1) return objects.empty() ? last : objects.front();
+  auto merged = std::make_shared<JsonValue>();
+  merged->kind = Kind::object;
+  for (const JsonValue* o : objects)
+    merged->members.insert(merged->members.end(), o->members.begin(), o->members.end());
+  merged_.push_back(std::move(merged));
+  return merged_.back().get();
 }
 
 bool JsonValue::is_set() const {

@@ -5,6 +5,7 @@
 // odd body is denied rather than guessed at.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,7 +24,14 @@ struct JsonValue {
   std::vector<JsonValue> items;                            // array
   std::vector<std::pair<std::string, JsonValue>> members;  // object, in document order, duplicates kept
 
-  // The value a Go struct field named `name` would receive: the last member whose key folds to it.
+ private:
+  mutable std::vector<std::shared_ptr<JsonValue>> merged_;  // merged views handed out by field()
+
+ public:
+  // The value a Go struct field named `name` would receive. Members whose keys fold to `name` are all
+  // taken into account as Go's decoder does: a later scalar or array replaces an earlier one, but a later
+  // object is decoded *into* the earlier struct or map, so several objects are merged (earlier members
+  // kept, later ones added). A null among objects is ignored, which can only make the view stricter.
   const JsonValue* field(std::string_view name) const;
   bool is_true() const { return kind == Kind::boolean && boolean; }
   // A non-empty array or object, or a non-empty string: something was asked for.

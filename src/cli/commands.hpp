@@ -11,5 +11,6 @@ void add_certs(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_doctor(CLI::App& app);
 void add_client(CLI::App& app);
+void add_policy(CLI::App& app);
 
 }  // namespace dockgate::cli

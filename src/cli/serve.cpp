@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "audit/sink.hpp"
 #include "authz/policy.hpp"
 #include "cli/commands.hpp"
 #include "config/settings.hpp"
@@ -22,7 +23,7 @@ struct ServeFlags {
   std::vector<std::string> hosts;
   bool tls = true, tlsverify = true, allow_insecure_tcp = false, validate = false;
   std::string policy, tlscacert, tlscert, tlskey, tlscrl, group = "docker", upstream, config_file;
-  std::string log_level = "info", log_format;
+  std::string log_level = "info", log_format, audit_log;
 };
 
 // Only what the command line set explicitly, so that the config file may supply the rest and a directive
@@ -42,6 +43,7 @@ config::Directives flag_directives(const ServeFlags& f, const CLI::App& cmd) {
   set("--group", "group", f.group);
   set("--upstream", "upstream", f.upstream);
   set("--policy", "policy", f.policy);
+  set("--audit-log", "audit-log", f.audit_log);
   set("--allow-insecure-tcp", "allow-insecure-tcp", f.allow_insecure_tcp);
   return d;
 }
@@ -110,6 +112,26 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   }
   options.tls = context;
   options.policy = policy;
+  if (!settings.audit_log.empty()) options.audit = audit::open_sink(settings.audit_log);
+  // Hot reload: the same files, read again; any failure keeps what is in force.
+  options.reload = [settings, state_dir, needs_tls] {
+    gateway::Loaded loaded;
+    if (needs_tls)
+      loaded.tls = tls::make_server_context(tls::resolve_material(settings, state_dir, false).files);
+    loaded.policy =
+        settings.policy.empty()
+            ? authz::Policy::allow_all()
+            : authz::Policy::parse(files::read_file(settings.policy, "--policy"), settings.policy);
+    return loaded;
+  };
+  if (needs_tls) {
+    tls::Material now = tls::resolve_material(settings, state_dir, false);
+    options.watched = {now.files.ca, now.files.cert, now.files.key,
+                       now.files.crl.empty()
+                           ? (std::filesystem::path(now.files.ca).parent_path() / "crl.pem").string()
+                           : now.files.crl};
+  }
+  if (!settings.policy.empty()) options.watched.push_back(settings.policy);
   if (policy->is_default()) {
     obs::log(obs::Level::warn, "no --policy: every client with a valid certificate has full access (admin)");
   } else {
@@ -151,6 +173,7 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--upstream", f->upstream,
                   "The Docker engine to forward to (default unix:///var/run/docker.sock)");
   cmd->add_option("--policy", f->policy, "Policy file: which identities get which role (default: all admin)");
+  cmd->add_option("--audit-log", f->audit_log, "One JSON line per request: a file, - (stdout) or journal");
   cmd->add_option("--config-file", f->config_file, "JSON config file with the same directives");
   cmd->add_flag("--allow-insecure-tcp", f->allow_insecure_tcp,
                 "Allow plain or unverified TCP on non-loopback addresses (gives root to the network)");

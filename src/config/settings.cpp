@@ -21,6 +21,7 @@ struct Directive {
 const std::vector<Directive>& directives() {
   static const std::vector<Directive> all = {
       {"allow-insecure-tcp", Type::boolean},
+      {"audit-log", Type::string},
       {"group", Type::string},
       {"hosts", Type::string_list},
       {"policy", Type::string},
@@ -138,6 +139,7 @@ Settings merge(const Directives& flags, const Directives& file) {
   s.upstream = all.value("upstream", s.upstream);
   s.allow_insecure_tcp = all.value("allow-insecure-tcp", false);
   s.policy = all.value("policy", "");
+  s.audit_log = all.value("audit-log", "");
   return s;
 }
 

@@ -21,7 +21,8 @@ struct Settings {
   std::string group = "docker";            // -G/--group, "group": owner group of unix sockets
   std::string upstream = "unix:///var/run/docker.sock";  // --upstream, "upstream": the engine
   bool allow_insecure_tcp = false;                       // --allow-insecure-tcp, "allow-insecure-tcp"
-  std::string policy;  // --policy, "policy": who may do what ("" = all admin)
+  std::string policy;     // --policy, "policy": who may do what ("" = all admin)
+  std::string audit_log;  // --audit-log, "audit-log": a file, "-" (stdout) or "journal"; "" for none
 
   bool tls_enabled() const { return tlsverify.value_or(false) || tls.value_or(true); }
   // Unlike dockerd, `--tls` alone verifies clients too; only an explicit --tlsverify=false turns it off.

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/basic_socket_acceptor.hpp>
@@ -76,6 +77,7 @@ class Gateway {
       if (!ec) shut_down(signal);
     });
     wait_for_hup();
+    if (!options_.watched.empty()) asio::co_spawn(io_, watch_files(), asio::detached);
     obs::notify_ready();
     io_.run();
   }
@@ -86,10 +88,52 @@ class Gateway {
   void wait_for_hup() {
     hup_.async_wait([this](const boost::system::error_code& ec, int) {
       if (ec) return;
-      obs::log(obs::Level::info,
-               "SIGHUP received; this version reloads nothing yet, restart to apply changes");
+      if (options_.audit) options_.audit->reopen();
+      reload("SIGHUP");
       wait_for_hup();
     });
+  }
+
+  // Fail closed: a new file that does not load leaves the old configuration in force, never none.
+  void reload(const std::string& why) {
+    if (!options_.reload) return;
+    try {
+      Loaded loaded = options_.reload();
+      if (options_.tls) options_.tls = loaded.tls;
+      options_.policy = loaded.policy;
+      obs::log(obs::Level::info, "reloaded TLS files and policy", {{"trigger", why}});
+    } catch (const std::exception& e) {
+      obs::log(obs::Level::error, "reload failed; the previous configuration stays in force",
+               {{"trigger", why}, {"cause", e.what()}});
+    }
+  }
+
+  // Modification times of the watched files, to notice replaced certificates, a new CRL or policy.
+  std::string stamps() const {
+    std::string out;
+    for (const auto& path : options_.watched) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0) {
+        out += std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "/" +
+               std::to_string(st.st_ino) + "/" + std::to_string(st.st_size);
+      }
+      out += ';';
+    }
+    return out;
+  }
+
+  asio::awaitable<void> watch_files() {
+    std::string last = stamps();
+    while (!stopping_) {
+      watch_timer_.expires_after(options_.watch_interval);
+      auto [ec] = co_await watch_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec || stopping_) co_return;
+      std::string now = stamps();
+      if (now != last) {
+        last = now;
+        reload("a watched file changed");
+      }
+    }
   }
 
   asio::awaitable<void> accept_loop(Acceptor& acceptor, const net::Listener& listener) {
@@ -153,7 +197,8 @@ class Gateway {
     }
 
     obs::log(obs::Level::info, "connection", {{"client", identity.text()}, {"listener", listener.name}});
-    http::Session session(std::move(stream), identity, options_.engine, options_.limits, options_.policy);
+    http::Session session(std::move(stream), identity, options_.engine, options_.limits, options_.policy,
+                          options_.audit.get());
     sessions_.insert(&session);
     if (stopping_) session.stop();
     co_await session.run();
@@ -173,6 +218,7 @@ class Gateway {
     }
     for (auto* s : sessions_) s->stop();
     hup_.cancel();
+    watch_timer_.cancel();
     // A second signal means now.
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
       if (!ec) io_.stop();
@@ -196,6 +242,7 @@ class Gateway {
   asio::io_context io_{1};
   asio::signal_set signals_, hup_;
   asio::steady_timer deadline_{io_};
+  asio::steady_timer watch_timer_{io_};
   std::list<Acceptor> acceptors_;
   std::set<http::Session*> sessions_;
   bool stopping_ = false;

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <string>
 #include <vector>
 
+#include "audit/sink.hpp"
 #include "authz/policy.hpp"
 #include "http/session.hpp"
 #include "net/listeners.hpp"
@@ -13,18 +16,31 @@
 
 namespace dockgate::gateway {
 
+// What a reload produces: the TLS context and policy for connections and requests from now on.
+struct Loaded {
+  tls::Context tls;
+  std::shared_ptr<const authz::Policy> policy;
+};
+
 struct Options {
   std::vector<net::Listener> listeners;
   tls::Context tls;  // null: every listener is plain (--tls=false)
   std::shared_ptr<const authz::Policy> policy;
+  std::unique_ptr<audit::Sink> audit;  // null: no audit log
   http::Engine engine;
   http::SessionLimits limits;
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds shutdown_timeout{10};  // for requests in flight after SIGTERM
+  // Rebuilds TLS context and policy from the files (throws Error when one fails to load); called on SIGHUP
+  // and when one of `watched` changes. Established connections keep what they have.
+  std::function<Loaded()> reload;
+  std::vector<std::string> watched;
+  std::chrono::milliseconds watch_interval{2000};
 };
 
 // Serves until a shutdown signal, then stops accepting, lets exchanges in flight finish for up to
 // shutdown_timeout, and returns. Tells systemd READY=1 once every listener accepts, STOPPING=1 at the end.
+// SIGHUP or a change of a watched file reloads; a reload that fails leaves everything as it was.
 void run(Options options);
 
 }  // namespace dockgate::gateway

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "audit/sink.hpp"
 #include "authz/policy.hpp"
 #include "http/body.hpp"
 #include "http/head.hpp"
@@ -88,12 +89,34 @@ std::string whoami_response(const tls::Identity& identity, const authz::Policy& 
   return out;
 }
 
+// Writes one audit event when an exchange ends, however it ends (every co_return passes through here).
+struct AuditRecord {
+  explicit AuditRecord(audit::Sink* s) : sink(s) {}
+  audit::Sink* sink;
+  audit::Event event;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  AuditRecord(const AuditRecord&) = delete;
+  AuditRecord& operator=(const AuditRecord&) = delete;
+  ~AuditRecord() {
+    if (sink == nullptr) return;
+    event.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    try {
+      sink->write(event);
+    } catch (...) {
+      // An audit sink that fails logs it; the exchange is over either way.
+    }
+  }
+};
+
 }  // namespace
 
 Session::Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
-                 const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy)
+                 const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy,
+                 audit::Sink* audit)
     : client_(std::move(client)),
       policy_(policy),
+      audit_(audit),
       identity_(std::move(identity)),
       engine_address_(engine),
       limits_(limits),
@@ -202,15 +225,30 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   }
   ++requests_;
 
+  std::shared_ptr<const authz::Policy> policy = policy_;  // a reload mid-request does not change this one
+  authz::Route route = authz::route(request.method, request.target);
+  AuditRecord record(audit_);
+  record.event.time = obs::timestamp();
+  record.event.common_name = identity_.common_name;
+  record.event.serial = identity_.serial;
+  record.event.peer = identity_.peer;
+  record.event.method = request.method;
+  record.event.path = route.path;
+  record.event.endpoint = route.endpoint != nullptr ? route.endpoint->name : "unknown";
+  for (const auto& h : request.headers.list) {
+    if (audit::is_credential_header(h.name)) record.event.redacted.push_back(h.name);
+  }
+
   if (is_whoami(request)) {
+    record.event.decision = "allow";
+    record.event.rule = "whoami is open to every client";
+    record.event.status = 200;
     co_await client_->write(whoami_response(identity_, *policy_, request));
     co_return keeps_alive(request) && !stopping_;
   }
 
   // The decision, on exactly what will be forwarded: endpoints whose body can escape the sandbox have the
   // whole body read (up to a cap) and judged first, then sent on with a Content-Length.
-  std::shared_ptr<const authz::Policy> policy = policy_;  // a reload mid-request does not change this one
-  authz::Route route = authz::route(request.method, request.target);
   std::optional<std::string> body;
   if (policy->needs_body(identity_, route)) {
     std::string whole;
@@ -225,7 +263,11 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     }
   }
   authz::Decision decision = policy->decide(identity_, request.method, route, body);
+  record.event.decision = decision.allowed ? "allow" : "deny";
+  record.event.role = decision.role;
+  record.event.rule = decision.rule;
   if (!decision.allowed) {
+    record.event.status = 403;
     obs::log(obs::Level::info, "request denied",
              {{"client", identity_.text()},
               {"method", request.method},
@@ -238,8 +280,9 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
                                                 "dockgate: " + decision.reason + " [" + decision.rule + "]",
                                                 body_left || !keeps_alive(request)));
     if (body_left) {
+      // Let the client finish sending (within reason) so that it reads the 403 rather than a reset.
       co_await client_->finish_sending();
-      co_await net::linger(*client_, 1 << 20, std::chrono::seconds(2));
+      co_await net::linger(*client_, std::size_t{64} << 20, std::chrono::seconds(2));
       co_return false;
     }
     co_return keeps_alive(request) && !stopping_;
@@ -258,6 +301,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
         cause = describe(std::current_exception());
       }
       if (!engine_) {
+        record.event.status = 502;
         co_await respond_error(502, "cannot reach the Docker engine at " + engine_address_.text + ": " +
                                         cause + ". Is the docker daemon running?");
         co_return false;
@@ -318,17 +362,25 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
       }
       engine_->close();
       engine_.reset();
+      record.event.status = x.status;
+      record.event.bytes_in = x.bytes_in;
+      record.event.bytes_out = x.bytes_out;
       if (x.response_started) throw UnexpectedEnd(cause);  // mid-response: all we can do is close
       if (bad_body && bad_body->status < 500) {
+        record.event.status = bad_body->status;
         co_await respond_error(bad_body->status, bad_body->what());
         co_return false;
       }
       if (reused && attempt == 0 && framing.kind == Framing::Kind::none && x.bytes_in == 0) continue;
+      record.event.status = 502;
       co_await respond_error(
           502, "the Docker engine at " + engine_address_.text + " failed before answering: " + cause);
       co_return false;
     }
 
+    record.event.status = x.status;
+    record.event.bytes_in = x.bytes_in;
+    record.event.bytes_out = x.bytes_out;
     if (obs::enabled(obs::Level::debug)) {
       obs::log(obs::Level::debug, "request",
                {{"client", identity_.text()},
@@ -339,7 +391,13 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
                 {"bytes_out", std::to_string(x.bytes_out)}});
     }
     if (x.tunnel) {
+      record.event.tunnel = true;
+      auto tunnel_start = std::chrono::steady_clock::now();
       auto bytes = co_await net::tunnel(*client_, from_client_, *engine_, from_engine_, limits_.client_grace);
+      record.event.tunnel_bytes_in = bytes.client_to_engine;
+      record.event.tunnel_bytes_out = bytes.engine_to_client;
+      record.event.tunnel_duration_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tunnel_start).count();
       obs::log(obs::Level::debug, "tunnel closed",
                {{"client", identity_.text()},
                 {"target", request.target},

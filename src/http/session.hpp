@@ -15,6 +15,9 @@
 namespace dockgate::authz {
 class Policy;
 }
+namespace dockgate::audit {
+class Sink;
+}
 
 namespace dockgate::http {
 
@@ -32,9 +35,11 @@ struct Engine {
 
 class Session {
  public:
-  // `policy` is the gateway's current policy, read at each request (a reload replaces it).
+  // `policy` is the gateway's current policy, read at each request (a reload replaces it). `audit`, when
+  // not null, gets one event per request.
   Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
-          const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy);
+          const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy,
+          audit::Sink* audit);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -55,6 +60,7 @@ class Session {
 
   std::unique_ptr<net::Stream> client_;
   const std::shared_ptr<const authz::Policy>& policy_;
+  audit::Sink* audit_;
   std::unique_ptr<net::Stream> engine_;
   tls::Identity identity_;
   const Engine& engine_address_;

@@ -39,6 +39,8 @@ const char* level_name(Level l) {
   return "info";
 }
 
+}  // namespace
+
 std::string timestamp() {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
@@ -51,6 +53,8 @@ std::string timestamp() {
   std::string frac = std::to_string(1000 + ms).substr(1);
   return out + "." + frac + "Z";
 }
+
+namespace {
 
 bool needs_quotes(std::string_view v) {
   return v.empty() || v.find_first_of(" \"=\t\n") != std::string_view::npos;

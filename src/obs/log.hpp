@@ -21,6 +21,9 @@ Level parse_level(const std::string& text);
 // `format` is "text", "json" or "" (text when stderr is a terminal, JSON otherwise).
 void init_logging(Level level, const std::string& format);
 
+// Now, as RFC 3339 UTC with milliseconds: 2026-11-24T06:44:20.262Z.
+std::string timestamp();
+
 void log(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 bool enabled(Level level);
 

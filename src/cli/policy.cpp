@@ -1,0 +1,76 @@
+// `dockgate policy check FILE` and `dockgate policy explain`: a policy validated, and a decision shown
+// without sending anything to an engine.
+#include "authz/policy.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "error.hpp"
+#include "files/batch.hpp"
+
+namespace dockgate::cli {
+namespace {
+
+struct PolicyFlags {
+  std::string file, identity, method, path, body_file;
+  std::vector<std::string> groups;
+  bool local = false;
+};
+
+std::shared_ptr<const authz::Policy> load(const std::string& file) {
+  if (file.empty()) return authz::Policy::allow_all();
+  return authz::Policy::parse(files::read_file(file, "policy"), file);
+}
+
+void check(const PolicyFlags& f) {
+  load(f.file);  // throws Error naming the problem
+  std::cout << "policy OK: " << f.file << "\n";
+}
+
+void explain(const PolicyFlags& f) {
+  auto p = load(f.file);
+  tls::Identity id;
+  id.common_name = f.identity;
+  id.groups = f.groups;
+  id.local = f.local;
+  id.peer = f.local ? "unix" : "explain";
+  authz::Route route = authz::route(f.method, f.path);
+  std::optional<std::string> body;
+  if (!f.body_file.empty()) {
+    body = files::read_file(f.body_file, "--body");
+  } else if (p->needs_body(id, route)) {
+    body = std::string();
+  }
+  authz::Decision d = p->decide(id, f.method, route, body);
+  std::cout << (d.allowed ? "allow" : "deny") << "\n"
+            << "  endpoint: " << (route.endpoint != nullptr ? route.endpoint->name : "unknown") << " ("
+            << (route.endpoint != nullptr ? authz::category_name(route.endpoint->category) : "no category")
+            << ")\n"
+            << "  role:     " << (d.role.empty() ? "(none)" : d.role) << "\n"
+            << "  rule:     " << d.rule << "\n";
+  if (!d.allowed) std::cout << "  reason:   " << d.reason << "\n";
+  if (!d.allowed) throw ExitStatus{1};
+}
+
+}  // namespace
+
+void add_policy(CLI::App& app) {
+  auto f = std::make_shared<PolicyFlags>();
+  CLI::App* cmd = app.add_subcommand("policy", "Check a policy file, or explain a decision");
+  cmd->require_subcommand(1);
+  CLI::App* c = cmd->add_subcommand("check", "Validate a policy file");
+  c->add_option("FILE", f->file, "Policy file")->required();
+  c->callback([f] { check(*f); });
+  CLI::App* e = cmd->add_subcommand("explain", "Show the decision for a request, and the rule that made it");
+  e->add_option("METHOD", f->method, "GET, POST, ...")->required();
+  e->add_option("PATH", f->path, "Request path, e.g. /v1.41/containers/create")->required();
+  e->add_option("--policy", f->file, "Policy file (default: none, every client is admin)");
+  e->add_option("--identity", f->identity, "Client certificate CN");
+  e->add_option("--group", f->groups, "A group of the client certificate (repeatable)");
+  e->add_flag("--local", f->local, "A unix-socket client");
+  e->add_option("--body", f->body_file, "Request body (JSON) to judge");
+  e->callback([f] { explain(*f); });
+}
+
+}  // namespace dockgate::cli

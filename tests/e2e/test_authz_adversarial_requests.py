@@ -1,0 +1,124 @@
+"""Raw requests that try to sneak a privileged container past the operator role: each is denied (or never
+reaches the engine), and afterwards the engine is asked whether any privileged container exists."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from harness import Gateway, dockgate, free_port, read_response, tls_socket
+
+CREATE = "/v1.41/containers/create"
+
+
+@pytest.fixture(scope="module")
+def operator(engine, tmp_path_factory):
+    base = tmp_path_factory.mktemp("adversary")
+    state = base / "state"
+    dockgate("certs", "init", "--dir", state)
+    dockgate("certs", "issue", "client", "mallory", "--dir", state)
+    policy = base / "policy.json"
+    policy.write_text(json.dumps({"bindings": [{"identities": ["mallory"], "role": "operator"}]}))
+    port = free_port()
+    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}", f"--policy={policy}"], state)
+    g.start(wait_for_port=port)
+    yield port, state / "clients" / "mallory"
+    g.stop()
+
+
+def send(operator, raw):
+    """Sends raw bytes; returns every (status, body) answered before the connection ends."""
+    port, cert_path = operator
+    answers = []
+    with tls_socket(port, cert_path=cert_path) as s:
+        s.settimeout(3)
+        try:
+            s.sendall(raw)
+        except OSError:
+            pass  # refused before the whole body was sent: the answer may still be there to read
+        try:
+            while True:
+                status, _, body = read_response(s)
+                answers.append((status, body))
+        except (EOFError, ConnectionResetError, OSError):
+            pass
+    return answers
+
+
+def request(path, body, headers="", close=True):
+    close_header = "Connection: close\r\n" if close else ""
+    return (f"POST {path} HTTP/1.1\r\nHost: x\r\n{headers}{close_header}Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+
+
+def chunked(path, body, headers="", size=7):
+    parts = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size]) for i in range(0, len(body), size))
+    return (f"POST {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ).encode() + parts + b"0\r\n\r\n"
+
+
+JSON = "Content-Type: application/json\r\n"
+PRIV = b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"Privileged":true}}'
+
+ATTEMPTS = {
+    "plain": request(CREATE, PRIV, JSON),
+    "lower-case-key": request(CREATE, b'{"Image":"busybox","hostconfig":{"privileged":true}}', JSON),
+    "upper-case-key": request(CREATE, b'{"Image":"busybox","HOSTCONFIG":{"PRIVILEGED":true}}', JSON),
+    "duplicate-key-last-wins": request(
+        CREATE, b'{"Image":"busybox","HostConfig":{"Privileged":false,"privileged":true}}', JSON),
+    "duplicate-object-merged": request(
+        CREATE, b'{"Image":"busybox","HostConfig":{"Privileged":true},"hostconfig":{"Memory":0}}', JSON),
+    "unicode-escaped-key": request(CREATE, b'{"Image":"busybox","HostConfig":{"\\u0050rivileged":true}}', JSON),
+    "long-s-folding": request(CREATE, b'{"Image":"busybox","HostConfig":{"Binds":["/:/h"]},"Bind\xc5\xbf":1}', JSON),
+    "top-level-hostconfig-fields": request(CREATE, b'{"Image":"busybox","Privileged":true}', JSON),
+    "chunked": chunked(CREATE, PRIV, JSON),
+    "chunked-one-byte": chunked(CREATE, PRIV, JSON, size=1),
+    "wrong-content-type": request(CREATE, PRIV, "Content-Type: text/plain\r\n"),
+    "no-content-type": request(CREATE, PRIV),
+    "padding-past-1MiB": request(CREATE, b'{"Image":"busybox",' + b" " * (1 << 20 | 4096) +
+                                 b'"HostConfig":{"Privileged":true}}', JSON),
+    "padding-past-the-cap": request(CREATE, b'{"Image":"busybox",' + b" " * (5 << 20) +
+                                    b'"HostConfig":{"Privileged":true}}', JSON),
+    "content-length-0-then-body": (f"POST {CREATE} HTTP/1.1\r\nHost: x\r\n{JSON}Content-Length: 0\r\n\r\n").encode()
+    + PRIV,
+    "pipelined-behind-allowed": request(CREATE, b'{"Image":"busybox","Cmd":["true"]}', JSON, close=False)
+    + request(CREATE, PRIV, JSON),
+    "trailing-second-document": request(CREATE, b'{"Image":"busybox"} {"HostConfig":{"Privileged":true}}', JSON),
+    "cl-and-te": (f"POST {CREATE} HTTP/1.1\r\nHost: x\r\n{JSON}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  ).encode() + b"%x\r\n" % len(PRIV) + PRIV + b"\r\n0\r\n\r\n",
+    "dot-segment": request("/v1.41/images/../containers/create", PRIV, JSON),
+    "double-slash": request("/v1.41//containers/create", PRIV, JSON),
+    "encoded-slash": request("/v1.41/containers%2Fcreate", PRIV, JSON),
+    "case-trick": request("/v1.41/Containers/create", PRIV, JSON),
+    "privileged-exec": request("/v1.41/containers/x/exec", b'{"Cmd":["sh"],"Privileged":true}', JSON),
+    "build-host-network": b"POST /v1.41/build?networkmode=%68ost HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+    "build-shadowed-query": b"POST /v1.41/build?networkmode=%zz&networkmode=host HTTP/1.1\r\nHost: x\r\n"
+                            b"Content-Length: 0\r\n\r\n",
+    "bind-volume-driver": request("/v1.41/volumes/create",
+                                  b'{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
+    "buildkit-session": b"POST /session HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("name", list(ATTEMPTS))
+def test_attempt_is_denied(operator, engine, name):
+    answers = send(operator, ATTEMPTS[name])
+    assert answers, "no answer at all"
+    escalations = [a for a in answers if a[0] in (200, 201, 101)]
+    if name == "pipelined-behind-allowed":
+        assert answers[0][0] == 201 and answers[1][0] == 403, answers
+        escalations = answers[2:]
+    assert not escalations, answers
+    # Refused by the gateway (4xx), or harmless and refused by the engine itself (an empty create body).
+    assert any(status >= 400 for status, _ in answers), answers
+    for status, body in answers:
+        if status == 403:
+            assert "CN=mallory" in json.loads(body)["message"] or "path" in json.loads(body)["message"]
+    # And the engine agrees: no privileged container exists.
+    env = {**os.environ, "DOCKER_HOST": engine.host}
+    ids = subprocess.run(["docker", "ps", "-aq"], env=env, capture_output=True, text=True, check=True).stdout.split()
+    if ids:
+        inspected = json.loads(subprocess.run(["docker", "inspect", *ids], env=env, capture_output=True, text=True,
+                                              check=True).stdout)
+        assert not [c["Id"] for c in inspected if c["HostConfig"]["Privileged"]]
+        assert not [c["Id"] for c in inspected if c["HostConfig"].get("Binds")]

@@ -1,0 +1,150 @@
+"""Roles through the real docker CLI: an operator runs containers but nothing that escapes the sandbox; a
+read-only client lists but cannot create or copy out; a monitor sees lists and events only; a client bound
+to no role is denied; SIGHUP with a new policy changes decisions at once; every request is audited with the
+client's identity and decision, and no credential reaches the audit log."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import Gateway, dockgate, docker_clis, free_port, read_response, tls_client_env, tls_socket
+
+POLICY = {
+    "roles": {"ci": {"extends": "operator", "bind_prefixes": ["/tmp/dockgate-ci-binds"]}},
+    "bindings": [
+        {"identities": ["admin"], "role": "admin"},
+        {"identities": ["bob"], "role": "operator"},
+        {"identities": ["group:auditors"], "role": "read-only"},
+        {"identities": ["mona"], "role": "monitor"},
+        {"identities": ["ci-*"], "role": "ci"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def setup(engine, tmp_path_factory):
+    base = tmp_path_factory.mktemp("authz")
+    state = base / "state"
+    dockgate("certs", "init", "--dir", state)
+    for name, groups in (("bob", []), ("rita", ["auditors"]), ("mona", []), ("ci-runner", []), ("eve", [])):
+        dockgate("certs", "issue", "client", name, "--dir", state, *sum((["--group", g] for g in groups), []))
+    policy = base / "policy.json"
+    policy.write_text(json.dumps(POLICY))
+    audit = base / "audit.log"
+    port = free_port()
+    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}", f"--policy={policy}",
+                 f"--audit-log={audit}"], state)
+    g.start(wait_for_port=port)
+    yield {"gateway": g, "port": port, "state": state, "policy": policy, "audit": audit, "base": base}
+    g.stop()
+
+
+def docker_as(setup, name, *args, input=None, cli=None):
+    env = tls_client_env(setup["port"], setup["state"] / "clients" / name, setup["base"] / f"config-{name}")
+    return subprocess.run([cli or docker_clis()[0], *args], capture_output=True, text=True, env=env, input=input,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("cli", docker_clis(), ids=lambda c: c.replace("/", "_"))
+def test_operator_runs_containers_but_cannot_escape(setup, cli):
+    ok = docker_as(setup, "bob", "run", "--rm", "busybox", "echo", "operator-ok", cli=cli)
+    assert ok.returncode == 0 and ok.stdout == "operator-ok\n", ok.stderr
+    for args, why in ((["--privileged"], "HostConfig.Privileged is true"),
+                      (["-v", "/:/host"], "binds host path /"),
+                      (["--pid", "host"], "PidMode is host"),
+                      (["--cap-add", "SYS_ADMIN"], "CapAdd is set"),
+                      (["--network", "host"], "NetworkMode is host"),
+                      (["--security-opt", "seccomp=unconfined"], "SecurityOpt has seccomp=unconfined")):
+        r = docker_as(setup, "bob", "run", "--rm", *args, "busybox", "true", cli=cli)
+        assert r.returncode != 0
+        assert "CN=bob (role operator)" in r.stderr and why in r.stderr, r.stderr
+
+
+def test_operator_cannot_exec_privileged(setup):
+    started = docker_as(setup, "bob", "run", "-d", "busybox", "sleep", "600")
+    cid = started.stdout.strip()
+    try:
+        assert docker_as(setup, "bob", "exec", cid, "true").returncode == 0
+        r = docker_as(setup, "bob", "exec", "--privileged", cid, "true")
+        assert r.returncode != 0 and "Privileged is true" in r.stderr, r.stderr
+        r = docker_as(setup, "bob", "exec", "-u", "root", cid, "true")
+        assert r.returncode != 0 and "(root)" in r.stderr, r.stderr
+    finally:
+        docker_as(setup, "admin", "rm", "-f", cid)
+
+
+def test_custom_role_binds_only_under_its_prefix(setup):
+    os.makedirs("/tmp/dockgate-ci-binds/work", exist_ok=True)
+    ok = docker_as(setup, "ci-runner", "run", "--rm", "-v", "/tmp/dockgate-ci-binds/work:/w", "busybox", "true")
+    assert ok.returncode == 0, ok.stderr
+    r = docker_as(setup, "ci-runner", "run", "--rm", "-v", "/tmp/dockgate-ci-bindsX:/w", "busybox", "true")
+    assert r.returncode != 0 and "binds host path /tmp/dockgate-ci-bindsX" in r.stderr
+
+
+def test_read_only_lists_but_cannot_create_or_copy_out(setup):
+    cid = docker_as(setup, "admin", "create", "busybox", "true").stdout.strip()
+    try:
+        ps = docker_as(setup, "rita", "ps", "-a")
+        assert ps.returncode == 0 and cid[:12] in ps.stdout
+        r = docker_as(setup, "rita", "run", "--rm", "busybox", "true")
+        assert r.returncode != 0 and "CN=rita (role read-only) may not POST /containers/create" in r.stderr
+        r = docker_as(setup, "rita", "cp", f"{cid}:/bin/busybox", str(setup["base"] / "out"))
+        assert r.returncode != 0 and "container.archive" in r.stderr, r.stderr
+    finally:
+        docker_as(setup, "admin", "rm", "-f", cid)
+
+
+def test_monitor_and_unbound_clients(setup):
+    assert docker_as(setup, "mona", "ps").returncode == 0
+    r = docker_as(setup, "mona", "network", "ls")
+    assert r.returncode != 0 and "role monitor" in r.stderr
+    r = docker_as(setup, "eve", "ps")
+    assert r.returncode != 0 and "CN=eve matches no binding" in r.stderr
+
+
+def test_sighup_with_a_new_policy_changes_the_decision(setup):
+    assert docker_as(setup, "eve", "ps").returncode != 0
+    policy = json.loads(json.dumps(POLICY))
+    policy["bindings"].append({"identities": ["eve"], "role": "read-only"})
+    setup["policy"].write_text(json.dumps(policy))
+    setup["gateway"].proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "reloaded TLS files and policy" not in setup["gateway"].log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert docker_as(setup, "eve", "ps").returncode == 0
+    # A broken policy keeps the last good one in force.
+    setup["policy"].write_text("{ not json")
+    setup["gateway"].proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "reload failed" not in setup["gateway"].log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "reload failed" in setup["gateway"].log_text()
+    assert docker_as(setup, "eve", "ps").returncode == 0
+    assert docker_as(setup, "bob", "run", "--rm", "--privileged", "busybox", "true").returncode != 0
+    setup["policy"].write_text(json.dumps(POLICY))
+
+
+def test_every_request_is_audited_without_credentials(setup):
+    # A request carrying registry credentials, as `docker pull` sends them.
+    docker_as(setup, "bob", "run", "--rm", "busybox", "echo", "audited")
+    with tls_socket(setup["port"], cert_path=setup["state"] / "clients" / "bob") as s:
+        s.sendall(b"POST /images/create?fromImage=nothing.invalid/x&tag=1 HTTP/1.1\r\nHost: x\r\n"
+                  b"X-Registry-Auth: c2VjcmV0LXBhc3N3b3Jk\r\nContent-Length: 0\r\n\r\n")
+        read_response(s)
+    time.sleep(0.2)
+    lines = [json.loads(l) for l in setup["audit"].read_text().splitlines()]
+    assert lines, "the audit log is empty"
+    creates = [l for l in lines if l["endpoint"] == "container.create" and l["identity"]["cn"] == "bob"]
+    assert any(l["decision"] == "allow" and l["status"] == 201 for l in creates)
+    assert any(l["decision"] == "deny" and l["status"] == 403 and "sandbox" in l["rule"] for l in creates)
+    attaches = [l for l in lines if l["endpoint"] == "container.attach" and l["identity"]["cn"] == "bob"]
+    assert attaches and all("session" in l for l in attaches)
+    pulls = [l for l in lines if l["endpoint"] == "image.pull"]
+    assert pulls and pulls[-1]["redacted"] == ["X-Registry-Auth"]
+    text = setup["audit"].read_text()
+    assert "c2VjcmV0LXBhc3N3b3Jk" not in text and "secret-password" not in text
+    assert all({"time", "identity", "peer", "method", "path", "status", "decision", "rule", "bytes_in",
+                "bytes_out", "duration_ms"} <= set(l) for l in lines)
