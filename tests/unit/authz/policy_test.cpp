@@ -1,0 +1,125 @@
+// Roles, bindings and the sandbox checklist, decided without a network.
+#include "authz/policy.hpp"
+
+#include <gtest/gtest.h>
+
+#include "authz/sandbox.hpp"
+#include "error.hpp"
+
+namespace dockgate::authz {
+namespace {
+
+tls::Identity who(const std::string& cn, std::vector<std::string> groups = {}) {
+  tls::Identity id;
+  id.common_name = cn;
+  id.groups = std::move(groups);
+  id.peer = "test";
+  return id;
+}
+
+std::shared_ptr<const Policy> policy() {
+  return Policy::parse(R"({
+    "roles": {"ci": {"extends": "operator", "bind_prefixes": ["/srv/ci"]},
+              "viewer": {"rules": [{"deny": ["container.logs"]}, {"allow": ["category:container.data"], "methods": ["GET"]}]}},
+    "bindings": [{"identities": ["root-*"], "role": "admin"},
+                 {"identities": ["op"], "role": "operator"},
+                 {"identities": ["group:audit"], "role": "read-only"},
+                 {"identities": ["ci"], "role": "ci"},
+                 {"identities": ["v"], "role": "viewer"}]})",
+                       "test.json");
+}
+
+Decision decide(const std::string& cn, std::string_view method, std::string_view target,
+                std::optional<std::string> body = std::nullopt, std::vector<std::string> groups = {}) {
+  auto p = policy();
+  Route r = route(method, target);
+  tls::Identity id = who(cn, std::move(groups));
+  if (!body && p->needs_body(id, r)) body = "";
+  return p->decide(id, method, r, body);
+}
+
+TEST(Policy, BindsIdentitiesByNameGlobAndGroup) {
+  EXPECT_TRUE(
+      decide("root-1", "POST", "/containers/create", R"({"HostConfig":{"Privileged":true}})").allowed);
+  EXPECT_TRUE(decide("x", "GET", "/containers/json", {}, {"audit"}).allowed);
+  Decision none = decide("stranger", "GET", "/_ping");
+  EXPECT_FALSE(none.allowed);
+  EXPECT_EQ(none.rule, "no binding");
+}
+
+TEST(Policy, OperatorRunsContainersInsideTheSandbox) {
+  EXPECT_TRUE(decide("op", "POST", "/v1.41/containers/create", R"({"Image":"busybox"})").allowed);
+  EXPECT_TRUE(
+      decide("op", "POST", "/containers/create", R"({"HostConfig":{"Binds":["data:/data"]}})").allowed);
+  for (const char* body :
+       {R"({"HostConfig":{"Privileged":true}})", R"({"HostConfig":{"Binds":["/etc:/x"]}})",
+        R"({"HostConfig":{"Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]}})",
+        R"({"HostConfig":{"CapAdd":["SYS_ADMIN"]}})", R"({"HostConfig":{"Devices":[{}]}})",
+        R"({"HostConfig":{"NetworkMode":"host"}})", R"({"HostConfig":{"PidMode":"host"}})",
+        R"({"HostConfig":{"IpcMode":"host"}})", R"({"HostConfig":{"UsernsMode":"host"}})",
+        R"({"HostConfig":{"SecurityOpt":["apparmor=unconfined"]}})",
+        R"({"HostConfig":{"Sysctls":{"kernel.x":"1"}}})", R"({"HostConfig":{"MaskedPaths":[]}})",
+        R"({"HostConfig":{"Runtime":"kata"}})", R"({"HostConfig":{"CgroupParent":"/"}})",
+        R"({"HostConfig":{"VolumesFrom":["other"]}})", R"({"Privileged":true})",
+        R"({"HostConfig":{"Privileged":"true"}})", R"([1])"}) {
+    EXPECT_FALSE(decide("op", "POST", "/containers/create", body).allowed) << body;
+  }
+  EXPECT_FALSE(decide("op", "POST", "/containers/x/exec", R"({"User":"0:0"})").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?networkmode=host").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/session").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/swarm/init").allowed);
+  EXPECT_FALSE(decide("op", "GET", "/no/such/endpoint").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/containers/create", std::string(kMaxInspectedBody + 1, ' ')).allowed);
+}
+
+TEST(Policy, CustomRolesExtendAndBindUnderTheirPrefix) {
+  EXPECT_TRUE(
+      decide("ci", "POST", "/containers/create", R"({"HostConfig":{"Binds":["/srv/ci/a:/a"]}})").allowed);
+  EXPECT_FALSE(
+      decide("ci", "POST", "/containers/create", R"({"HostConfig":{"Binds":["/srv/cix:/a"]}})").allowed);
+  EXPECT_FALSE(
+      decide("ci", "POST", "/containers/create", R"({"HostConfig":{"Binds":["/srv/ci/../../etc:/a"]}})")
+          .allowed);
+  EXPECT_FALSE(decide("v", "GET", "/containers/x/logs").allowed);  // first matching rule decides
+  EXPECT_TRUE(decide("v", "GET", "/containers/x/export").allowed);
+}
+
+TEST(Policy, ReadOnlyAndDefaults) {
+  EXPECT_TRUE(decide("x", "GET", "/v1.41/containers/json", {}, {"audit"}).allowed);
+  EXPECT_FALSE(decide("x", "GET", "/containers/x/archive", {}, {"audit"}).allowed);
+  EXPECT_FALSE(decide("x", "GET", "/images/get", {}, {"audit"}).allowed);
+  EXPECT_FALSE(decide("x", "POST", "/containers/x/wait", {}, {"audit"}).allowed);
+  auto all = Policy::allow_all();
+  EXPECT_TRUE(all->decide(who(""), "POST", route("POST", "/swarm/init"), std::nullopt).allowed);
+}
+
+TEST(Policy, FileErrorsNameTheField) {
+  auto error_of = [](const std::string& text) {
+    try {
+      Policy::parse(text, "p.json");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of(R"({"bindings":[{"identities":["a"],"role":"nope"}]})").find("unknown role \"nope\""),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"roles":{"r":{"rules":[{"allow":["contianer.*"]}]}},"bindings":[]})")
+                .find("matches no endpoint"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"roles":{"admin":{"rules":[]}},"bindings":[]})").find("is built in"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"bindings":[], "extra": 1})").find("unknown key \"extra\""), std::string::npos);
+  EXPECT_NE(error_of("{\n  \"bindings\": [,]\n}").find("line 2"), std::string::npos);
+}
+
+TEST(Sandbox, BindPrefixesCompareWholeComponents) {
+  EXPECT_TRUE(bind_allowed("/srv/ci", {"/srv/ci/"}));
+  EXPECT_TRUE(bind_allowed("/srv/ci/x", {"/srv/ci"}));
+  EXPECT_FALSE(bind_allowed("/srv/cix", {"/srv/ci"}));
+  EXPECT_FALSE(bind_allowed("/srv/ci/./x", {"/srv/ci"}));
+  EXPECT_FALSE(bind_allowed("relative", {"/"}));
+}
+
+}  // namespace
+}  // namespace dockgate::authz
