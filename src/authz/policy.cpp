@@ -15,6 +15,12 @@
 namespace dockgate::authz {
 namespace {
 
+[[noreturn]] void fail(std::initializer_list<std::string_view> parts) {
+  std::string message;
+  for (auto p : parts) message += p;
+  throw Error(message);
+}
+
 bool glob(const std::string& pattern, const std::string& text) {
   return ::fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
 }
@@ -111,7 +117,7 @@ void only_keys(const nlohmann::json& obj, std::initializer_list<const char*> key
     if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return it.key() == k; })) {
       std::string known;
       for (const char* k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
-      throw Error(where + ": unknown key \"" + it.key() + "\" (known: " + known + ")");
+      fail({where, ": unknown key \"", it.key(), "\" (known: ", known, ")"});
     }
   }
 }
@@ -187,7 +193,7 @@ std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::
             for (const auto& m : r.methods) {
               static const std::vector<std::string> known = {"GET", "HEAD", "POST", "PUT", "DELETE"};
               if (std::find(known.begin(), known.end(), m) == known.end()) {
-                throw Error(rrw + ": unknown method \"" + m + "\" (GET, HEAD, POST, PUT, DELETE)");
+                fail({rrw, ": unknown method \"", m, "\" (GET, HEAD, POST, PUT, DELETE)"});
               }
             }
           }
@@ -199,8 +205,7 @@ std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::
         if (!(*it)["extends"].is_string()) throw Error(rw + ": \"extends\" must be a role name");
         std::string base_name = (*it)["extends"].get<std::string>();
         const Role* base = find_role(base_name);
-        if (base == nullptr)
-          throw Error(rw + ": extends unknown role \"" + base_name + "\" (define it first)");
+        if (base == nullptr) fail({rw, ": extends unknown role \"", base_name, "\" (define it first)"});
         role.rules.insert(role.rules.end(), base->rules.begin(), base->rules.end());
         role.sandbox = base->sandbox;
         role.bind_prefixes = base->bind_prefixes;
@@ -213,7 +218,7 @@ std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::
         role.bind_prefixes = string_list((*it)["bind_prefixes"], rw + " \"bind_prefixes\"");
         for (const auto& b : role.bind_prefixes) {
           if (b.empty() || b.front() != '/' || b.find("..") != std::string::npos) {
-            throw Error(rw + ": bind prefix \"" + b + "\" must be an absolute path without ..");
+            fail({rw, ": bind prefix \"", b, "\" must be an absolute path without .."});
           }
         }
       }

@@ -188,6 +188,12 @@ class Gateway {
       }
       if (!failure.empty()) {
         obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});
+        // Under TLS 1.3 the client has already sent its first request when we refuse its certificate;
+        // closing with those bytes unread would reset the connection and lose our alert, so the client
+        // would see "connection reset" instead of "certificate revoked". Finish sending, drain, then close.
+        net::PlainStream rest(std::move(tls->socket()));
+        co_await rest.finish_sending();
+        co_await net::linger(rest, std::size_t{64} << 10, std::chrono::seconds(1));
         co_return;
       }
       tls->describe_peer(identity);

@@ -107,6 +107,11 @@ def test_monitor_and_unbound_clients(setup):
 
 def test_sighup_with_a_new_policy_changes_the_decision(setup):
     assert docker_as(setup, "eve", "ps").returncode != 0
+    # A hijacked session open across the reload keeps working.
+    env = tls_client_env(setup["port"], setup["state"] / "clients" / "bob", setup["base"] / "config-bob")
+    session = subprocess.Popen([docker_clis()[0], "run", "-i", "--rm", "busybox", "sh", "-c", "read x; echo got $x"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    time.sleep(1.5)
     policy = json.loads(json.dumps(POLICY))
     policy["bindings"].append({"identities": ["eve"], "role": "read-only"})
     setup["policy"].write_text(json.dumps(policy))
@@ -115,6 +120,8 @@ def test_sighup_with_a_new_policy_changes_the_decision(setup):
     while "reloaded TLS files and policy" not in setup["gateway"].log_text() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert docker_as(setup, "eve", "ps").returncode == 0
+    out, _ = session.communicate("across-reload\n", timeout=60)
+    assert session.returncode == 0 and out == "got across-reload\n"
     # A broken policy keeps the last good one in force.
     setup["policy"].write_text("{ not json")
     setup["gateway"].proc.send_signal(signal.SIGHUP)

@@ -24,8 +24,11 @@ TEST(GoJson, RepeatedObjectsMergeAsGoDecodesIntoTheSameStruct) {
 TEST(GoJson, EscapesAreDecodedAndGoSpecialFoldsApply) {
   JsonValue v = parse_go_json(R"({"\u0050rivileged": true})");
   EXPECT_TRUE(v.field("Privileged")->is_true());
-  EXPECT_TRUE(go_fold_equal("Bind\xc5\xbf", "Binds"));                 // U+017F long s folds to s
-  EXPECT_TRUE(go_fold_equal("Mas\xe2\x84\xaa" "edPaths", "MaskedPaths"));  // U+212A Kelvin sign folds to k
+  EXPECT_TRUE(go_fold_equal("Bind\xc5\xbf", "Binds"));  // U+017F long s folds to s
+  EXPECT_TRUE(
+      go_fold_equal("Mas\xe2\x84\xaa"
+                    "edPaths",
+                    "MaskedPaths"));  // U+212A Kelvin sign folds to k
   EXPECT_FALSE(go_fold_equal("Bindz", "Binds"));
 }
 
