@@ -49,19 +49,8 @@ std::string describe(std::exception_ptr failure) {
   }
 }
 
-// GET /_dockgate/whoami, with or without an API version prefix: answered by the gateway itself.
-bool is_whoami(const RequestHead& request) {
-  std::string_view path = request.target;
-  path = path.substr(0, path.find('?'));
-  if (path.size() > 2 && path[1] == 'v') {
-    size_t slash = path.find('/', 1);
-    if (slash != std::string_view::npos) path.remove_prefix(slash);
-  }
-  return path == "/_dockgate/whoami" && (request.method == "GET" || request.method == "HEAD");
-}
-
-// Who the gateway takes the client for. Without a policy (authorization comes later) every verified
-// client has every right, and the answer says so.
+// Who the gateway takes the client for: its certificate, its role and the binding (or the absence of a
+// policy) that gave it, so that a person can see why a request was allowed or denied.
 std::string whoami_response(const tls::Identity& identity, const authz::Policy& policy,
                             const RequestHead& request) {
   std::string matched;
@@ -239,7 +228,8 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     if (audit::is_credential_header(h.name)) record.event.redacted.push_back(h.name);
   }
 
-  if (is_whoami(request)) {
+  // GET /_dockgate/whoami (with or without a version prefix) is answered by the gateway itself.
+  if (route.endpoint != nullptr && std::string_view(route.endpoint->name) == "dockgate.whoami") {
     record.event.decision = "allow";
     record.event.rule = "whoami is open to every client";
     record.event.status = 200;
