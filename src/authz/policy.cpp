@@ -303,9 +303,7 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
     } else if (name == "image.build") {
       escape = build_query_escape(route.query);
     } else if (route.endpoint->inspect_body) {
-      if (!body) {
-        escape = "the request body was not inspected";
-      } else if (body->size() > kMaxInspectedBody) {
+      if (!body || body->size() > kMaxInspectedBody) {
         escape = "the request body is larger than the " + std::to_string(kMaxInspectedBody >> 20) +
                  " MiB that are inspected";
       } else {

@@ -55,7 +55,8 @@ class Policy {
   // Whether the request body must be read before deciding (the role sandboxes, the endpoint takes one).
   bool needs_body(const tls::Identity& identity, const Route& route) const;
 
-  // Decides a request. `body` is the whole request body when needs_body() said so (nullopt otherwise).
+  // Decides a request. `body` is the whole request body when needs_body() said so; nullopt there means it
+  // could not be read whole within kMaxInspectedBody, which is a denial.
   Decision decide(const tls::Identity& identity, std::string_view method, const Route& route,
                   const std::optional<std::string>& body) const;
 

@@ -233,7 +233,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     record.event.decision = "allow";
     record.event.rule = "whoami is open to every client";
     record.event.status = 200;
-    co_await client_->write(whoami_response(identity_, *policy_, request));
+    co_await client_->write(whoami_response(identity_, *policy, request));
     co_return keeps_alive(request) && !stopping_;
   }
 
@@ -244,8 +244,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     std::string whole;
     bool complete = co_await read_body(framing, *client_, from_client_, whole, authz::kMaxInspectedBody);
     if (!complete) {
-      body = std::string(authz::kMaxInspectedBody + 1, '\0');  // decided as "too large", never forwarded
-      framing.kind = Framing::Kind::chunked;                   // unread bytes remain: close after answering
+      framing.kind = Framing::Kind::chunked;  // no body to judge (denied below); unread bytes: close after
     } else {
       body = std::move(whole);
       set_content_length(request, body->size());
