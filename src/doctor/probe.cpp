@@ -25,6 +25,7 @@
 #include "error.hpp"
 #include "files/batch.hpp"
 #include "http/head.hpp"
+#include "net/fd.hpp"
 #include "pki/certificate.hpp"
 #include "pki/key.hpp"
 #include "pki/openssl.hpp"
@@ -33,6 +34,7 @@ namespace dockgate::doctor {
 namespace {
 
 using Status = Step::Status;
+using net::Fd;
 
 // Ends the walk: thrown with the failing step already recorded.
 struct Stop {};
@@ -54,23 +56,6 @@ class Walk {
     report_.steps.push_back({name, s, detail, fix});
   }
   Report& report_;
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd_, o.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
 };
 
 struct Target {

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "error.hpp"
+#include "net/fd.hpp"
 
 namespace dockgate::net {
 namespace {
@@ -30,21 +31,6 @@ using config::ListenAddress;
 std::string errno_text(int e) {
   return std::strerror(e);
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 bool is_loopback(const sockaddr* sa) {
   if (sa->sa_family == AF_INET) {
