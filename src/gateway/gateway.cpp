@@ -176,8 +176,7 @@ class Gateway {
           obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
           net::PlainStream plain_stream(std::move(tls->socket()));
           co_await plain_stream.write(kPlainHttpAnswer);
-          co_await plain_stream.finish_sending();
-          co_await net::linger(plain_stream, 1 << 20, std::chrono::seconds(2));
+          co_await net::close_gently(plain_stream, 1 << 20, std::chrono::seconds(2));
           co_return;
         }
         if (!opening || !co_await net::finishes_before(deadline, tls->handshake())) {
@@ -192,8 +191,7 @@ class Gateway {
         // closing with those bytes unread would reset the connection and lose our alert, so the client
         // would see "connection reset" instead of "certificate revoked". Finish sending, drain, then close.
         net::PlainStream rest(std::move(tls->socket()));
-        co_await rest.finish_sending();
-        co_await net::linger(rest, std::size_t{64} << 10, std::chrono::seconds(1));
+        co_await net::close_gently(rest, std::size_t{64} << 10, std::chrono::seconds(1));
         co_return;
       }
       tls->describe_peer(identity);

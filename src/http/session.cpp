@@ -124,8 +124,7 @@ asio::awaitable<void> Session::respond_error(int status, const std::string& mess
            {{"client", identity_.text()}, {"status", std::to_string(status)}, {"reason", message}});
   try {
     co_await client_->write(json_error_response(status, "dockgate: " + message, true));
-    co_await client_->finish_sending();
-    co_await net::linger(*client_, 1 << 20, std::chrono::seconds(2));
+    co_await net::close_gently(*client_, 1 << 20, std::chrono::seconds(2));
   } catch (const std::exception&) {
     // The client left first; there is nobody to tell.
   }
@@ -270,8 +269,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
                                                 body_left || !keeps_alive(request)));
     if (body_left) {
       // Let the client finish sending (within reason) so that it reads the 403 rather than a reset.
-      co_await client_->finish_sending();
-      co_await net::linger(*client_, std::size_t{64} << 20, std::chrono::seconds(2));
+      co_await net::close_gently(*client_, std::size_t{64} << 20, std::chrono::seconds(2));
       co_return false;
     }
     co_return keeps_alive(request) && !stopping_;

@@ -12,8 +12,9 @@
 
 namespace dockgate::net {
 
-asio::awaitable<void> linger(Stream& stream, std::size_t limit, std::chrono::milliseconds timeout) {
+asio::awaitable<void> close_gently(Stream& stream, std::size_t limit, std::chrono::milliseconds timeout) {
   try {
+    co_await stream.finish_sending();
     asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
     std::array<char, 16384> sink{};
     std::size_t seen = 0;

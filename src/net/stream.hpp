@@ -31,10 +31,10 @@ class Stream {
   virtual void close() noexcept = 0;
 };
 
-// A lingering close: after our last bytes and finish_sending(), reads and discards what the client still
+// A lingering close after our last bytes: finish_sending(), then read and discard what the client still
 // sends, for up to `limit` bytes or `timeout`, so that closing does not reset the connection (which can
-// destroy an error response before the client reads it, RFC 9112 §9.6). Never throws.
-asio::awaitable<void> linger(Stream& stream, std::size_t limit, std::chrono::milliseconds timeout);
+// destroy an error response or a TLS alert before the client reads it, RFC 9112 §9.6). Never throws.
+asio::awaitable<void> close_gently(Stream& stream, std::size_t limit, std::chrono::milliseconds timeout);
 
 class PlainStream final : public Stream {
  public:
