@@ -63,6 +63,12 @@ std::string client_host(const std::vector<config::ListenAddress>& addresses) {
   return "tcp://HOST:2376";
 }
 
+// The policy file, or every client as admin without one (what dockerd does).
+std::shared_ptr<const authz::Policy> load_policy(const config::Settings& settings) {
+  if (settings.policy.empty()) return authz::Policy::allow_all();
+  return authz::Policy::parse(files::read_file(settings.policy, "--policy"), settings.policy);
+}
+
 void serve(const ServeFlags& f, const CLI::App& cmd) {
   obs::init_logging(obs::parse_level(f.log_level), f.log_format);
   config::Directives file = config::Directives::object();
@@ -84,10 +90,7 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     material = tls::resolve_material(settings, state_dir, !f.validate);
     if (!material.bootstrap_pending) context = tls::make_server_context(material.files);
   }
-  std::shared_ptr<const authz::Policy> policy =
-      settings.policy.empty()
-          ? authz::Policy::allow_all()
-          : authz::Policy::parse(files::read_file(settings.policy, "--policy"), settings.policy);
+  std::shared_ptr<const authz::Policy> policy = load_policy(settings);
   if (f.validate) {
     std::cout << "configuration OK";
     if (material.bootstrap_pending) {
@@ -118,19 +121,10 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     gateway::Loaded loaded;
     if (needs_tls)
       loaded.tls = tls::make_server_context(tls::resolve_material(settings, state_dir, false).files);
-    loaded.policy =
-        settings.policy.empty()
-            ? authz::Policy::allow_all()
-            : authz::Policy::parse(files::read_file(settings.policy, "--policy"), settings.policy);
+    loaded.policy = load_policy(settings);
     return loaded;
   };
-  if (needs_tls) {
-    tls::Material now = tls::resolve_material(settings, state_dir, false);
-    options.watched = {now.files.ca, now.files.cert, now.files.key,
-                       now.files.crl.empty()
-                           ? (std::filesystem::path(now.files.ca).parent_path() / "crl.pem").string()
-                           : now.files.crl};
-  }
+  if (needs_tls) options.watched = material.watched();
   if (!settings.policy.empty()) options.watched.push_back(settings.policy);
   if (policy->is_default()) {
     obs::log(obs::Level::warn, "no --policy: every client with a valid certificate has full access (admin)");

@@ -17,11 +17,11 @@ Material resolve_material(const config::Settings& settings, const std::filesyste
 
   // The CRL: as configured, else crl.pem beside the CA file when there is one (where `dockgate certs`
   // writes it), so that `certs revoke` takes effect without another flag.
-  if (!settings.tlscrl.empty()) {
-    m.files.crl = settings.tlscrl;
-  } else if (std::error_code crl_ec;
-             std::filesystem::exists(std::filesystem::path(m.files.ca).parent_path() / "crl.pem", crl_ec)) {
-    m.files.crl = (std::filesystem::path(m.files.ca).parent_path() / "crl.pem").string();
+  m.crl_path = settings.tlscrl.empty()
+                   ? (std::filesystem::path(m.files.ca).parent_path() / "crl.pem").string()
+                   : settings.tlscrl;
+  if (std::error_code crl_ec; !settings.tlscrl.empty() || std::filesystem::exists(m.crl_path, crl_ec)) {
+    m.files.crl = m.crl_path;
   }
   bool configured = !settings.tlscacert.empty() || !settings.tlscert.empty() || !settings.tlskey.empty();
   namespace fs = std::filesystem;
@@ -35,9 +35,13 @@ Material resolve_material(const config::Settings& settings, const std::filesyste
     init.server.all_local = true;  // this host's names and addresses, as remote clients will dial them
     pki::init_pki(init);
     m.created_client = pki::client_files(layout, init.client_name).cert.parent_path();
-    if (settings.tlscrl.empty()) m.files.crl = layout.crl().string();
+    m.files.crl = m.crl_path;
   }
   return m;
+}
+
+std::vector<std::string> Material::watched() const {
+  return {files.ca, files.cert, files.key, crl_path};
 }
 
 }  // namespace dockgate::tls

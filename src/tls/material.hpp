@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "config/settings.hpp"
 #include "tls/context.hpp"
@@ -16,6 +18,12 @@ struct Material {
   Files files;
   std::optional<std::filesystem::path> created_client;  // the admin bundle, when this run created the PKI
   bool bootstrap_pending = false;  // without `bootstrap`: a real start would create the PKI
+
+  // The files whose change calls for a reload: the three above and the CRL's path (configured, or crl.pem
+  // beside the CA), even before a CRL exists there.
+  std::vector<std::string> watched() const;
+
+  std::string crl_path;
 };
 
 // The TLS files: each configured path as given, otherwise the file of that name in `state_dir` (ca.pem,
