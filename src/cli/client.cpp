@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "client/bundle.hpp"
@@ -49,31 +50,18 @@ BundleDir open_bundle_dir(const std::string& dir, const std::string& host) {
   return b;
 }
 
-// Runs a program found on PATH; returns its exit status, or -1 if it could not start.
-int run_program(const std::vector<std::string>& args) {
+// Runs a program found on PATH; returns its exit status (128 + signal if killed), or nullopt if it could not
+// be started (not installed).
+std::optional<int> run_program(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return std::nullopt;
   int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-bool docker_present() {
-  const char* path = std::getenv("PATH");
-  std::string p = path == nullptr ? "/usr/bin:/bin" : path;
-  size_t start = 0;
-  while (start <= p.size()) {
-    size_t end = p.find(':', start);
-    std::string dir = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!dir.empty() && ::access((fs::path(dir) / "docker").c_str(), X_OK) == 0) return true;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return false;
+  if (waitpid(pid, &status, 0) < 0) return std::nullopt;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string timestamp() {
@@ -137,13 +125,14 @@ void context(const ClientFlags& f) {
   }
   std::vector<std::string> create = {
       "docker", "context", "create", f.context, "--description", "dockgate: " + b.endpoint, "--docker", spec};
-  if (!docker_present()) {
+  if (f.force) run_program({"docker", "context", "rm", "--force", f.context});
+  std::optional<int> created = run_program(create);
+  if (!created) {
     std::cout << "The docker CLI is not on PATH; with it, run:\n  docker context create " << f.context
               << " --docker '" << spec << "'\n";
     return;
   }
-  if (f.force) run_program({"docker", "context", "rm", "--force", f.context});
-  if (run_program(create) != 0) {
+  if (*created != 0) {
     throw Error("docker context create " + f.context +
                 " failed (see above); --force replaces an existing context");
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "config/listen_address.hpp"
 #include "error.hpp"
 #include "files/batch.hpp"
 #include "pki/certificate.hpp"
@@ -71,10 +72,6 @@ std::string gzip(const std::string& data) {
   return out;
 }
 
-bool is_loopback_name(const std::string& n) {
-  return n == "localhost" || n.rfind("127.", 0) == 0 || n == "::1";
-}
-
 }  // namespace
 
 Bundle load_from_pki(const pki::Layout& layout, const std::string& name, const std::string& endpoint) {
@@ -103,7 +100,7 @@ std::string default_endpoint(const pki::Layout& layout) {
     pki::CertInfo info = pki::describe_certificate(cert.get());
     auto pick = [&](const std::vector<std::string>& names) -> std::string {
       for (const auto& n : names) {
-        if (!is_loopback_name(n) && n.find('*') == std::string::npos) return n;
+        if (!config::is_loopback_host(n) && n.find('*') == std::string::npos) return n;
       }
       return "";
     };
