@@ -105,6 +105,15 @@ std::string check_paths(const JsonValue& h, std::string_view where, std::string_
   return "";
 }
 
+// Another OCI runtime than the default may not isolate at all (or is configured by whoever set it up).
+std::string check_runtime(const JsonValue& h, std::string_view where) {
+  const JsonValue* v = h.field("Runtime");
+  if (v == nullptr || v->kind == Kind::null) return "";
+  if (v->kind != Kind::string) return std::string(where) + "Runtime is not a string";
+  if (!v->string.empty() && v->string != "runc") return std::string(where) + "Runtime is " + v->string;
+  return "";
+}
+
 std::string host_config_escape(const JsonValue& h, std::string_view where,
                                const std::vector<std::string>& prefixes) {
   const JsonValue* priv = h.field("Privileged");
@@ -132,15 +141,10 @@ std::string host_config_escape(const JsonValue& h, std::string_view where,
            must_be_unset(h, where, "Sysctls"),
            check_paths(h, where, "MaskedPaths"),
            check_paths(h, where, "ReadonlyPaths"),
-           must_not_be(h, where, "Runtime", {}, false),
+           check_runtime(h, where),
            must_be_unset(h, where, "CgroupParent"),
        }) {
     if (!check.empty()) return check;
-  }
-  const JsonValue* runtime = h.field("Runtime");
-  if (runtime != nullptr && runtime->kind == Kind::string && !runtime->string.empty() &&
-      runtime->string != "runc") {
-    return w + "Runtime is " + runtime->string;
   }
   return "";
 }
