@@ -24,9 +24,11 @@ std::vector<std::string_view> split(std::string_view path) {
   return out;
 }
 
-bool matches(std::string_view pattern, std::string_view path) {
-  auto p = split(pattern);
-  auto s = split(path);
+using Segments = std::vector<std::string_view>;
+
+// Whether split path `s` fits split pattern `p`. Both are split once: the patterns when the table is
+// first used, the path once per request, since routing runs on every request.
+bool matches(const Segments& p, const Segments& s) {
   auto wildcard = std::find(p.begin(), p.end(), "{*}");
   auto segment_ok = [](std::string_view pat, std::string_view seg) {
     return pat == "{}" ? !seg.empty() : pat == seg;
@@ -280,14 +282,21 @@ Route route(std::string_view method, std::string_view target) {
   }
   r.path = path;
   if (!r.refused.empty()) return r;
+  static const std::vector<Segments> patterns = [] {
+    std::vector<Segments> out;
+    for (const auto& e : endpoints()) out.push_back(split(e.pattern));
+    return out;
+  }();
+  Segments segments = split(path);
   // An endpoint for the exact method first (HEAD /containers/{}/archive has its own), then HEAD as GET,
   // as Go's router serves HEAD with the GET handler.
+  const std::vector<Endpoint>& table = endpoints();
   for (bool exact : {true, false}) {
-    for (const auto& e : endpoints()) {
-      std::string_view em = e.method;
+    for (size_t i = 0; i < table.size(); ++i) {
+      std::string_view em = table[i].method;
       bool method_ok = exact ? em == method : (method == "HEAD" && em == "GET");
-      if (method_ok && matches(e.pattern, path)) {
-        r.endpoint = &e;
+      if (method_ok && matches(patterns[i], segments)) {
+        r.endpoint = &table[i];
         return r;
       }
     }
