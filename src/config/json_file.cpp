@@ -5,9 +5,12 @@
 
 namespace dockgate::config {
 
-nlohmann::json parse_json_text(const std::string& text, const std::string& where) {
+namespace {
+
+template <class Json>
+Json parse_as(const std::string& text, const std::string& where) {
   try {
-    return nlohmann::json::parse(text);
+    return Json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // Count lines and columns up to the byte where parsing stopped (1-based, like an editor).
     size_t line = 1, column = 1;
@@ -24,6 +27,16 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& where
     throw Error(where + "invalid JSON at line " + std::to_string(line) + ", column " +
                 std::to_string(column) + ": " + why);
   }
+}
+
+}  // namespace
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& where) {
+  return parse_as<nlohmann::json>(text, where);
+}
+
+nlohmann::ordered_json parse_ordered_json_text(const std::string& text, const std::string& where) {
+  return parse_as<nlohmann::ordered_json>(text, where);
 }
 
 }  // namespace dockgate::config
