@@ -38,6 +38,7 @@ int run(int argc, char** argv) {
   dockgate::cli::add_client(app);
   dockgate::cli::add_doctor(app);
   dockgate::cli::add_policy(app);
+  dockgate::cli::add_setup(app);
   try {
     app.parse(split_short_equals(argc, argv));
   } catch (const CLI::ParseError& e) {

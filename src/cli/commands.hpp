@@ -12,5 +12,6 @@ void add_serve(CLI::App& app);
 void add_doctor(CLI::App& app);
 void add_client(CLI::App& app);
 void add_policy(CLI::App& app);
+void add_setup(CLI::App& app);
 
 }  // namespace dockgate::cli

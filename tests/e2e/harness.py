@@ -51,16 +51,18 @@ def run_docker(cli, args, env, timeout=60):
 class Dockerd:
     """A private dockerd from Debian's docker.io, started with `args` (its -H and TLS flags)."""
 
-    def __init__(self, args):
+    def __init__(self, args, wrapper=()):
         # Short on purpose: containerd's sockets live under the exec root, and unix socket paths are
         # limited to 108 bytes.
         self.dir = Path(tempfile.mkdtemp(prefix="dg-engine-"))
         self.args = list(map(str, args))
+        self.wrapper = list(map(str, wrapper))  # e.g. systemd-socket-activate and its flags
         self.log_path = self.dir / "dockerd.log"
         self.proc = None
 
-    def start(self, wait_for_port=None, timeout=60):
+    def start(self, wait_for_port=None, timeout=60, wait=True):
         cmd = [
+            *self.wrapper,
             "dockerd",
             f"--data-root={self.dir / 'data'}",
             f"--exec-root={self.dir / 'exec'}",
@@ -72,6 +74,8 @@ class Dockerd:
         ]
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        if not wait:
+            return self
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,0 +1,319 @@
+// Planning `setup dockerd`. The rules come from moby: daemon/config/config.go (findConfigurationConflicts:
+// a directive may be a flag or a daemon.json key, never both), daemon/listeners (which listeners get TLS),
+// and the systemd units Docker ships.
+#include "setup/dockerd.hpp"
+
+#include <algorithm>
+
+#include "config/json_file.hpp"
+#include "config/listen_address.hpp"
+#include "error.hpp"
+#include "tls/context.hpp"
+
+namespace dockgate::setup {
+
+namespace {
+
+// Flags whose daemon.json key is not their own name: dockerd's "named options" and short forms.
+const std::map<std::string, std::string>& flag_keys() {
+  static const std::map<std::string, std::string> keys = {
+      {"H", "hosts"},
+      {"host", "hosts"},
+      {"D", "debug"},
+      {"G", "group"},
+      {"l", "log-level"},
+      {"p", "pidfile"},
+      {"label", "labels"},
+      {"dns-opt", "dns-opts"},
+      {"insecure-registry", "insecure-registries"},
+      {"registry-mirror", "registry-mirrors"},
+      {"storage-opt", "storage-opts"},
+      {"log-opt", "log-opts"},
+      {"exec-opt", "exec-opts"},
+      {"default-ulimit", "default-ulimits"},
+      {"add-runtime", "runtimes"},
+      {"authorization-plugin", "authorization-plugins"},
+      {"node-generic-resource", "node-generic-resources"},
+      {"default-address-pool", "default-address-pools"},
+      {"allow-nondistributable-artifacts", "allow-nondistributable-artifacts"},
+  };
+  return keys;
+}
+
+bool is_tls_file_flag(const std::string& name) {
+  return name == "tlscacert" || name == "tlscert" || name == "tlskey";
+}
+
+bool bool_value(const std::optional<std::string>& v) {
+  return !v || *v == "true" || *v == "1" || *v == "t" || *v == "T" || *v == "TRUE" || *v == "True";
+}
+
+std::string listen_stream(const config::ListenAddress& a) {
+  if (a.host.find(':') != std::string::npos) return "[" + a.host + "]:" + std::to_string(a.port);
+  return a.host + ":" + std::to_string(a.port);
+}
+
+bool is_ip_literal(const std::string& host) {
+  return host.find_first_not_of("0123456789.") == std::string::npos ||
+         host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
+}
+
+}  // namespace
+
+DockerdFlags parse_dockerd_flags(const std::vector<std::string>& argv) {
+  DockerdFlags f;
+  if (argv.empty()) return f;
+  f.kept.push_back(argv[0]);
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& t = argv[i];
+    if (t.size() < 2 || t[0] != '-' || t == "--") {
+      f.kept.push_back(t);
+      continue;
+    }
+    std::string name;
+    std::optional<std::string> value;
+    if (t[1] == '-') {
+      size_t eq = t.find('=');
+      name = t.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      if (eq != std::string::npos) value = t.substr(eq + 1);
+    } else {
+      name = t.substr(1, 1);
+      if (t.size() > 2) value = t[2] == '=' ? t.substr(3) : t.substr(2);
+    }
+    auto key_it = flag_keys().find(name);
+    std::string key = key_it == flag_keys().end() ? name : key_it->second;
+
+    if (key == "hosts" || is_tls_file_flag(name)) {
+      if (!value && i + 1 < argv.size()) value = argv[++i];
+      if (key == "hosts") f.hosts.push_back(value.value_or(""));
+      f.keys[key] = t + (t.find('=') == std::string::npos && value ? " " + *value : "");
+      continue;  // removed from the command line
+    }
+    if (name == "tls" || name == "tlsverify") {
+      (name == "tls" ? f.tls : f.tlsverify) = bool_value(value);
+      f.keys[name] = t;
+      continue;
+    }
+    f.keys[key] = t;
+    f.kept.push_back(t);
+  }
+  return f;
+}
+
+std::optional<nlohmann::ordered_json> read_daemon_json(const Host& host) {
+  std::optional<std::string> text = host.read(kDaemonJson);
+  if (!text) return std::nullopt;
+  std::string where = std::string(kDaemonJson) + ": ";
+  // dockerd treats an empty or whitespace-only daemon.json as no configuration at all.
+  if (text->find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::ordered_json::object();
+  nlohmann::ordered_json j = config::parse_ordered_json_text(*text, where);
+  if (!j.is_object()) {
+    throw Error(where + "the top level must be a JSON object ({...}); dockerd will not start with this file");
+  }
+  return j;
+}
+
+std::vector<std::string> conflicting_keys(const DockerdFlags& flags, const nlohmann::ordered_json& config) {
+  std::vector<std::string> out;
+  for (const auto& [key, flag] : flags.keys) {
+    if (config.contains(key)) out.push_back(key);
+  }
+  return out;
+}
+
+DockerdUnit load_dockerd_unit(const Host& host, const std::string& ignore_drop_in) {
+  DockerdUnit u{load_service(host, "docker.service", ignore_drop_in), {}, {}};
+  if (!u.service.found()) {
+    throw Error(
+        "no docker.service unit in /etc/systemd/system, /lib/systemd/system or /usr/lib/systemd/system: "
+        "install Docker first (Debian: apt install docker.io)");
+  }
+  if (u.service.exec_start.empty()) {
+    throw Error(u.service.fragment +
+                " and its drop-ins leave docker.service without ExecStart=; "
+                "systemd cannot start it (see `dockgate setup check`)");
+  }
+  u.argv = split_command(u.service.exec_start.back().value);
+  u.expanded_argv = expand_words(u.argv, service_environment(host, u.service));
+  return u;
+}
+
+SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
+  SetupResult r;
+  // The unit as it would be without our own drop-in, so that running setup again plans the same files.
+  DockerdUnit unit = load_dockerd_unit(host, kDockerDropInName);
+  if (!unit.service.uncleared_exec_start.empty()) {
+    const auto& bad = unit.service.uncleared_exec_start.front();
+    throw Error(bad.file + ":" + std::to_string(bad.line) +
+                ": sets ExecStart= without clearing it first (an empty `ExecStart=` line before it), so "
+                "systemd refuses to start docker.service; fix that drop-in first");
+  }
+  DockerdFlags raw = parse_dockerd_flags(unit.argv);
+  DockerdFlags expanded = parse_dockerd_flags(unit.expanded_argv);
+  if (expanded.hosts.size() != raw.hosts.size() ||
+      expanded.keys.contains("tlsverify") != raw.keys.contains("tlsverify") ||
+      expanded.keys.contains("tlscert") != raw.keys.contains("tlscert")) {
+    throw Error(
+        "an environment file of docker.service (DOCKER_OPTS in /etc/default/docker, usually) sets -H or TLS "
+        "flags; remove them there, since they would conflict with the daemon.json this setup writes");
+  }
+
+  std::optional<nlohmann::ordered_json> existing = read_daemon_json(host);
+  nlohmann::ordered_json config = existing.value_or(nlohmann::ordered_json::object());
+
+  // Which addresses dockerd should listen on.
+  std::vector<std::string> hosts = setup.hosts;
+  if (hosts.empty()) {
+    // Keep the local socket where local clients find it. Under -H fd:// that is docker.socket's
+    // /run/docker.sock, which /var/run/docker.sock names too.
+    auto add = [&hosts](const std::string& h) {
+      if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
+    };
+    for (const auto& h : raw.hosts) {
+      if (h.starts_with("unix://")) add(h);
+      if (h.starts_with("fd://")) add("unix:///var/run/docker.sock");
+    }
+    if (config.contains("hosts") && config["hosts"].is_array()) {
+      for (const auto& h : config["hosts"]) {
+        if (h.is_string() && h.get<std::string>().starts_with("unix://")) add(h.get<std::string>());
+      }
+    }
+    if (hosts.empty()) add("unix:///var/run/docker.sock");
+    add(setup.tls ? "tcp://0.0.0.0:2376" : "tcp://127.0.0.1:2375");
+  }
+  std::vector<config::ListenAddress> tcp;
+  std::vector<std::string> normalised;
+  for (const auto& h : hosts) {
+    config::ListenAddress a = config::parse_listen_address(h, setup.tls);
+    if (a.kind == config::ListenAddress::Kind::fd) {
+      throw Error("-H " + h +
+                  ": fd:// is what --socket-unit sets up; give unix:// and tcp:// addresses here");
+    }
+    if (a.kind == config::ListenAddress::Kind::tcp) {
+      if (!setup.tls && !config::is_loopback_host(a.host) && !setup.allow_insecure_tcp) {
+        throw Error("refusing -H " + a.text() +
+                    " without TLS: anyone who can reach that port is root on this host, with no password and "
+                    "no certificate. Drop --tls=false, listen on 127.0.0.1, or pass --allow-insecure-tcp if "
+                    "you really mean it");
+      }
+      tcp.push_back(a);
+    }
+    normalised.push_back(a.text());
+  }
+  if (tcp.empty()) throw Error("no tcp:// address among -H: nothing would listen remotely");
+
+  // The TLS files, loaded as dockerd will load them.
+  std::string ca, cert, key;
+  if (setup.tls) {
+    std::filesystem::path dir = setup.certs_dir;
+    ca = (dir / "ca.pem").string();
+    cert = (dir / "server-cert.pem").string();
+    key = (dir / "server-key.pem").string();
+    for (const auto& f : {ca, cert, key}) {
+      if (!host.exists(f)) {
+        throw Error("--certs " + setup.certs_dir + ": " + f +
+                    " does not exist; create the PKI with `dockgate certs init --dir " + setup.certs_dir +
+                    "` first");
+      }
+    }
+    tls::make_server_context(
+        {host.on_disk(ca).string(), host.on_disk(cert).string(), host.on_disk(key).string(), "", true});
+  }
+
+  // daemon.json: every other key kept, in its place.
+  if (setup.socket_unit) {
+    if (config.contains("hosts")) {
+      throw Error(std::string(kDaemonJson) +
+                  " sets \"hosts\"; with --socket-unit, dockerd's listeners come from systemd (-H fd://) and "
+                  "\"hosts\" would conflict: remove it, or set up without --socket-unit");
+    }
+  } else {
+    config["hosts"] = normalised;
+  }
+  if (setup.tls) {
+    config["tlsverify"] = true;
+    config["tlscacert"] = ca;
+    config["tlscert"] = cert;
+    config["tlskey"] = key;
+  }
+
+  // The new command line: the old one without listeners and TLS flags.
+  std::vector<std::string> argv = raw.kept;
+  if (setup.socket_unit) {
+    // dockerd wraps every socket systemd passes in TLS (daemon/listeners: activation.TLSListeners), the
+    // local docker.socket too; a unix:// listener of its own keeps local clients on plain HTTP.
+    std::vector<std::string> listen = {"-H", "fd://"};
+    for (const auto& h : normalised) {
+      if (h.starts_with("unix://")) listen.insert(listen.end(), {"-H", h});
+    }
+    argv.insert(argv.begin() + 1, listen.begin(), listen.end());
+  }
+  DockerdFlags after = parse_dockerd_flags(argv);
+  if (auto both = conflicting_keys(after, config); !both.empty()) {
+    std::string list;
+    for (const auto& k : both) list += (list.empty() ? "" : ", ") + k + " (flag " + after.keys.at(k) + ")";
+    throw Error("docker.service's ExecStart (" + unit.service.exec_start.back().file + ") and " +
+                kDaemonJson + " would both set " + list +
+                "; dockerd refuses to start when a directive is in both places. Remove one of them first");
+  }
+
+  std::string dump = config.dump(2) + "\n";
+  unsigned json_mode = 0644;
+  r.plan.write(host, kDaemonJson, dump, json_mode, /*backup=*/true);
+
+  std::string drop_in =
+      "# Written by `dockgate setup dockerd`.\n"
+      "# dockerd refuses to start when a setting is both a flag and a daemon.json key, so ExecStart= is\n"
+      "# cleared and repeated without the -H and TLS flags: " +
+      std::string(setup.socket_unit ? "TLS files" : "listeners and TLS files") + " are in " + kDaemonJson +
+      ".\n";
+  if (setup.socket_unit) {
+    drop_in +=
+        "# dockerd gets its TCP socket from docker-tcp.socket; requiring it here makes systemd start the\n"
+        "# socket first, whatever order people type the commands in.\n"
+        "[Unit]\nRequires=docker-tcp.socket\nAfter=docker-tcp.socket\n\n";
+  }
+  drop_in += "[Service]\nExecStart=\nExecStart=" + join_command(argv) + "\n";
+  r.plan.write(host, kDockerDropIn, drop_in, 0644);
+
+  if (setup.socket_unit) {
+    std::string unit_text =
+        "# Written by `dockgate setup dockerd --socket-unit`: the CoreOS way of giving dockerd a TCP "
+        "socket.\n"
+        "[Unit]\nDescription=Docker API over TCP" +
+        std::string(setup.tls ? " with mutual TLS" : "") + "\n\n[Socket]\n";
+    for (const auto& a : tcp) {
+      if (!is_ip_literal(a.host)) {
+        throw Error("-H " + a.text() +
+                    ": a socket unit listens on IP addresses only; give one instead of a name");
+      }
+      unit_text += "ListenStream=" + listen_stream(a) + "\n";
+    }
+    unit_text += "Service=docker.service\n\n[Install]\nWantedBy=sockets.target\n";
+    r.plan.write(host, kDockerTcpSocket, unit_text, 0644);
+    r.next_commands = {"systemctl daemon-reload", "systemctl enable --now docker-tcp.socket",
+                       "systemctl restart docker"};
+  } else {
+    r.next_commands = {"systemctl daemon-reload", "systemctl restart docker"};
+  }
+  for (const auto& a : tcp) {
+    if (setup.tls) {
+      r.notes.push_back("dockerd will listen on " + a.text() +
+                        " with mutual TLS: clients need a certificate from " + ca +
+                        " (dockgate certs issue client NAME --dir " + setup.certs_dir + ")");
+    } else {
+      r.notes.push_back("dockerd will listen on " + a.text() + " WITHOUT TLS");
+    }
+  }
+  if (existing && existing->contains("hosts") && !setup.socket_unit) {
+    for (const auto& h : (*existing)["hosts"]) {
+      if (h.is_string() &&
+          std::find(normalised.begin(), normalised.end(), h.get<std::string>()) == normalised.end()) {
+        r.notes.push_back("no longer listening on " + h.get<std::string>() + " (it was in daemon.json)");
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace dockgate::setup
