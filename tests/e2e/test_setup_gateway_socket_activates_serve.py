@@ -68,7 +68,7 @@ def test_units_config_and_state_dir(tmp_path):
 def test_socket_activation_as_the_units_describe_it(engine, tmp_path):
     port = free_port()
     root = stage(tmp_path / "root", {"/etc/dockgate/dockgate.json": json.dumps({"upstream": engine.host, "audit-log": "-"}) + "\n"})
-    dockgate("setup", "gateway", "--root", root, "--binary", DOCKGATE, "-H", f"tcp://127.0.0.1:{port}")
+    dockgate("setup", "gateway", "--root", root, "--binary", "/usr/local/bin/dockgate", "-H", f"tcp://127.0.0.1:{port}")
     units = root / "etc/systemd/system"
     listen = unit_values((units / "dockgate.socket").read_text(), "ListenStream")
     assert listen == [f"127.0.0.1:{port}"]
@@ -80,8 +80,9 @@ def test_socket_activation_as_the_units_describe_it(engine, tmp_path):
     # The operator's first step, certificates, into the state directory (staged under the root).
     state = root / "var/lib/dockgate"
     dockgate("certs", "init", "--dir", state)
-    # Paths of the configured machine are under the staged root on this one.
-    argv = [root / a.lstrip("/") if a.startswith("/etc/") else a for a in argv]
+    # Paths of the configured machine are under the staged root on this one, and the binary is this build's.
+    assert argv[0] == "/usr/local/bin/dockgate"
+    argv = [DOCKGATE, *[root / a.lstrip("/") if a.startswith("/etc/") else a for a in argv[1:]]]
     wrapper = ["systemd-socket-activate", *[f"--listen={l}" for l in listen], f"--setenv=DOCKGATE_STATE_DIR={state}"]
     log, audit = tmp_path / "serve.log", tmp_path / "audit.jsonl"
     proc = subprocess.Popen([*wrapper, *map(str, argv)], stdout=open(audit, "w"), stderr=open(log, "w"),
