@@ -18,6 +18,23 @@ asio::awaitable<void> fill(net::Stream& from, net::Buffer& buffer) {
 
 }  // namespace
 
+std::size_t buffered_whole_body(const Framing& framing, std::string_view data) {
+  switch (framing.kind) {
+    case Framing::Kind::none:
+      return 0;
+    case Framing::Kind::length:
+      return framing.length <= data.size() ? static_cast<std::size_t>(framing.length) : kNotBuffered;
+    case Framing::Kind::chunked: {
+      ChunkedScanner scanner;
+      std::size_t n = scanner.scan(data);
+      return scanner.done() ? n : kNotBuffered;
+    }
+    case Framing::Kind::until_close:
+      break;
+  }
+  return kNotBuffered;
+}
+
 asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
                                           net::Stream& to) {
   std::uint64_t relayed = 0;

@@ -12,6 +12,13 @@
 
 namespace dockgate::http {
 
+inline constexpr std::size_t kNotBuffered = static_cast<std::size_t>(-1);
+
+// How many leading bytes of `data` make up the whole body framed by `framing`, when all of it is there
+// (0 for no body); kNotBuffered when some of it is still to come, or it runs until the connection closes.
+// Lets a small answer go out in one write with its head. Throws BadMessage for broken chunk framing.
+std::size_t buffered_whole_body(const Framing& framing, std::string_view data);
+
 // Relays the body that follows a head: `buffered` holds bytes already read from `from` (the start of the
 // body, perhaps more); what follows the body stays in it. Returns the bytes relayed. Throws
 // system_error if either side fails, BadMessage for broken chunk framing, and UnexpectedEnd if `from`

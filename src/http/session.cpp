@@ -299,11 +299,12 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     x.method = request.method;
     std::exception_ptr failure;
     try {
-      co_await engine_->write(serialize(request));
+      std::string head_out = serialize(request);
       if (body) {
-        co_await engine_->write(*body);
+        head_out += *body;  // one write, and one segment on the engine socket, for head and judged body
         x.bytes_in = body->size();
       }
+      co_await engine_->write(head_out);
       auto relay_request = [&]() -> asio::awaitable<void> {
         x.bytes_in = co_await relay_body(framing, *client_, from_client_, *engine_);
       };
@@ -321,6 +322,15 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
           x.status = response.status;
           x.engine_keeps_alive = keeps_alive(response);
           Framing response_body = response_framing(response, request.method);
+          if (std::size_t whole = buffered_whole_body(response_body, from_engine_.data().substr(head.size()));
+              !interim && whole != kNotBuffered) {
+            // The whole answer is already here (pings, inspects, lists): one TLS record and one write.
+            co_await client_->write(from_engine_.data().substr(0, head.size() + whole));
+            from_engine_.consume(head.size() + whole);
+            x.response_started = true;
+            x.bytes_out = whole;
+            co_return;
+          }
           co_await client_->write(head);
           from_engine_.consume(head.size());
           if (interim) continue;  // 100 Continue: the real answer follows
