@@ -13,7 +13,7 @@ namespace {
 
 std::string container_create_body() {
   std::string env, labels;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < 110; ++i) {
     env += (i ? "," : "") + std::string("\"VAR_") + std::to_string(i) + "=value-of-some-length-" +
            std::to_string(i) + "\"";
     labels += (i ? "," : "") + std::string("\"com.example.label.") + std::to_string(i) +

@@ -5,6 +5,7 @@
 // odd body is denied rather than guessed at.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -15,17 +16,28 @@
 
 namespace dockgate::authz {
 
+// A parsed value. Strings and keys are views: into the parsed text where they had no escapes, otherwise
+// into decoded copies owned by the document's root. The text must outlive the values.
 struct JsonValue {
   enum class Kind { null, boolean, number, string, array, object };
   Kind kind = Kind::null;
   bool boolean = false;
   double number = 0;
-  std::string string;
-  std::vector<JsonValue> items;                            // array
-  std::vector<std::pair<std::string, JsonValue>> members;  // object, in document order, duplicates kept
+  std::string_view string;
+  std::vector<JsonValue> items;                                 // array
+  std::vector<std::pair<std::string_view, JsonValue>> members;  // object, in document order, duplicates kept
 
  private:
-  mutable std::vector<std::shared_ptr<JsonValue>> merged_;  // merged views handed out by field()
+  // Rarely used, so one pointer per value: merged views handed out by field(), and (root only) the
+  // decoded copies of strings that had escapes.
+  struct Owned {
+    std::vector<std::shared_ptr<JsonValue>> merged;
+    std::vector<std::unique_ptr<std::string>> decoded;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> index;  // (folded-key hash, member), sorted
+  };
+  mutable std::shared_ptr<Owned> owned_;
+  friend JsonValue parse_go_json(std::string_view text);
+  friend class JsonParser;
 
  public:
   // The value a Go struct field named `name` would receive. Members whose keys fold to `name` are all
@@ -43,7 +55,8 @@ class JsonError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses one JSON document. Throws JsonError with the position of the problem.
+// Parses one JSON document (RFC 8259, strictly: no BOM, valid UTF-8, no lone surrogates, at most 64 levels
+// deep). Throws JsonError with the byte offset of the problem. The result's strings point into `text`.
 JsonValue parse_go_json(std::string_view text);
 
 // Whether two keys are equal under Go's encoding/json case folding.

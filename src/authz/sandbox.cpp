@@ -35,10 +35,10 @@ std::string must_not_be(const JsonValue& obj, std::string_view where, std::strin
   if (v->kind != Kind::string) return std::string(where) + std::string(name) + " is not a string";
   std::string value = lower(v->string);
   for (auto f : forbidden) {
-    if (value == f) return std::string(where) + std::string(name) + " is " + v->string;
+    if (value == f) return std::string(where) + std::string(name) + " is " + std::string(v->string);
   }
   if (container_prefix && value.rfind("container:", 0) == 0) {
-    return std::string(where) + std::string(name) + " joins another container (" + v->string + ")";
+    return std::string(where) + std::string(name) + " joins another container (" + std::string(v->string) + ")";
   }
   return "";
 }
@@ -53,7 +53,7 @@ std::string check_mount_list(const JsonValue* mounts, std::string_view where,
     std::string t = type != nullptr && type->kind == Kind::string ? lower(type->string) : "";
     if (t == "bind") {
       const JsonValue* src = m.field("Source");
-      std::string source = src != nullptr && src->kind == Kind::string ? src->string : "";
+      std::string source = src != nullptr && src->kind == Kind::string ? std::string(src->string) : "";
       if (!bind_allowed(source, prefixes)) return std::string(where) + " binds host path " + source;
     } else if (t == "volume") {
       // A local volume with bind options mounts a host path too.
@@ -62,7 +62,7 @@ std::string check_mount_list(const JsonValue* mounts, std::string_view where,
       const JsonValue* options = driver != nullptr ? driver->field("Options") : nullptr;
       if (options != nullptr && options->is_set()) return std::string(where) + " sets volume driver options";
     } else if (t != "tmpfs") {
-      return std::string(where) + " has a mount of type \"" + (type != nullptr ? type->string : "") + "\"";
+      return std::string(where) + " has a mount of type \"" + std::string(type != nullptr ? type->string : "") + "\"";
     }
   }
   return "";
@@ -74,7 +74,7 @@ std::string check_binds(const JsonValue* binds, std::string_view where,
   if (binds->kind != Kind::array) return std::string(where) + " is not a list";
   for (const auto& b : binds->items) {
     if (b.kind != Kind::string) return std::string(where) + " holds a non-string";
-    std::string source = b.string.substr(0, b.string.find(':'));
+    std::string source(b.string.substr(0, b.string.find(':')));
     // A name is a named volume; anything with a slash is a host path (the engine's parser agrees).
     if (source.find('/') != std::string::npos && !bind_allowed(source, prefixes)) {
       return std::string(where) + " binds host path " + source;
@@ -90,7 +90,7 @@ std::string check_security_opt(const JsonValue* opts, std::string_view where) {
     if (o.kind != Kind::string) return std::string(where) + " holds a non-string";
     std::string v = lower(o.string);
     if (v.find("unconfined") != std::string::npos || v.find("disable") != std::string::npos) {
-      return std::string(where) + " has " + o.string;
+      return std::string(where) + " has " + std::string(o.string);
     }
   }
   return "";
@@ -110,7 +110,7 @@ std::string check_runtime(const JsonValue& h, std::string_view where) {
   const JsonValue* v = h.field("Runtime");
   if (v == nullptr || v->kind == Kind::null) return "";
   if (v->kind != Kind::string) return std::string(where) + "Runtime is not a string";
-  if (!v->string.empty() && v->string != "runc") return std::string(where) + "Runtime is " + v->string;
+  if (!v->string.empty() && v->string != "runc") return std::string(where) + "Runtime is " + std::string(v->string);
   return "";
 }
 
@@ -236,7 +236,7 @@ std::string body_escape(std::string_view endpoint_name, const JsonValue& body,
     const JsonValue* user = body.field("User");
     if (user != nullptr && user->kind == Kind::string) {
       std::string u = lower(user->string.substr(0, user->string.find(':')));
-      if (u == "root" || u == "0") return "User is " + user->string + " (root)";
+      if (u == "root" || u == "0") return "User is " + std::string(user->string) + " (root)";
     } else if (user != nullptr && user->kind != Kind::null) {
       return "User is not a string";
     }

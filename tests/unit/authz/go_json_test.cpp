@@ -38,5 +38,41 @@ TEST(GoJson, RefusesWhatGoWouldReadDifferently) {
   EXPECT_THROW(parse_go_json(std::string(100, '[') + std::string(100, ']')), JsonError);  // too deep
 }
 
+TEST(GoJson, StrictGrammarAndUtf8) {
+  for (const char* bad : {"\xEF\xBB\xBF{}", R"({"a":01})", R"({"a":1.})", R"({"a":.5})", R"({"a":-})",
+                          R"({"a":+1})", R"({"a":"\x"})", R"({"a":"\ud800"})", R"({"a":"\udc00x"})",
+                          "{\"a\":\"\xC0\xAF\"}", "{\"a\":\"\xED\xA0\x80\"}", "{\"a\":\"tab\there\"}",
+                          R"({"a":tru})", R"({"a" 1})", R"([1,])", R"({,})", R"({"a":1,})", ""}) {
+    EXPECT_THROW(parse_go_json(bad), JsonError) << bad;
+  }
+  JsonValue v = parse_go_json(R"( {"n": -0.5e+2, "s": "caf\u00e9 \ud83d\ude00 \"q\" \/", "u": ")"
+                              "\xc3\xa9\xf0\x9f\x98\x80"
+                              R"(", "b": [true, false, null]} )");
+  EXPECT_EQ(v.field("n")->number, -50);
+  EXPECT_EQ(v.field("s")->string, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" /");
+  EXPECT_EQ(v.field("u")->string, "\xc3\xa9\xf0\x9f\x98\x80");
+  ASSERT_EQ(v.field("b")->items.size(), 3u);
+  EXPECT_TRUE(v.field("b")->items[0].is_true());
+}
+
+TEST(GoJson, ManyKeysAndRepeatsUseTheIndexTheSameWay) {
+  std::string body = "{";
+  for (int i = 0; i < 40; ++i) body += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
+  body += R"("PRIVILEGED": false, "HostConfig": {"A": 1}, "hostconfig": {"B": 2}, "privileged": true})";
+  JsonValue v = parse_go_json(body);
+  EXPECT_TRUE(v.field("Privileged")->is_true());  // the last of the two spellings
+  EXPECT_EQ(v.field("k39")->number, 39);
+  EXPECT_EQ(v.field("missing"), nullptr);
+  const JsonValue* h = v.field("HostConfig");
+  ASSERT_NE(h, nullptr);
+  EXPECT_NE(h->field("A"), nullptr);
+  EXPECT_NE(h->field("B"), nullptr);
+
+  std::string repeated = "{";
+  for (int i = 0; i < 12; ++i) repeated += R"("Privileged": false, )";
+  repeated += R"("Privileged": true})";
+  EXPECT_TRUE(parse_go_json(repeated).field("privileged")->is_true());
+}
+
 }  // namespace
 }  // namespace dockgate::authz
