@@ -89,7 +89,19 @@ asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
     errno = 0;
     size_t n = 0;
     int r = SSL_read_ex(ssl_, into.data(), into.size(), &n);
-    if (r == 1) co_return n;
+    if (r == 1) {
+      // SSL_read returns one record (16 KiB at most); take the others read-ahead already holds too, so that
+      // a bulk upload moves in buffer-sized blocks, not record-sized ones.
+      while (n < into.size() && SSL_has_pending(ssl_) == 1) {
+        size_t more = 0;
+        if (SSL_read_ex(ssl_, into.data() + n, into.size() - n, &more) != 1) {
+          ERR_clear_error();  // the rest of a record is still on the wire, or an alert the next call reports
+          break;
+        }
+        n += more;
+      }
+      co_return n;
+    }
     // close_notify, or (with SSL_OP_IGNORE_UNEXPECTED_EOF) a bare FIN: the client has finished sending.
     // Docker's CLI half-closes with a plain TCP FIN after stdin ends; both mean the same here.
     if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) co_return 0;
