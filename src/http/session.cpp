@@ -343,7 +343,11 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
           co_return;
         }
       };
-      co_await (relay_request() && relay_response());
+      if (framing.kind == Framing::Kind::none) {
+        co_await relay_response();  // nothing to send alongside: no parallel group, no extra coroutine
+      } else {
+        co_await (relay_request() && relay_response());
+      }
     } catch (...) {
       failure = net::first_failure(std::current_exception());
     }
