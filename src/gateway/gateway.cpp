@@ -152,6 +152,45 @@ class Gateway {
     }
   }
 
+  // The TLS handshake, or the answer to plain HTTP, or giving up: returns the stream, or nullptr once the
+  // connection is done with. A coroutine of its own so that its timer and strings are freed after the
+  // handshake instead of living in the frame of every idle connection.
+  asio::awaitable<std::unique_ptr<net::Stream>> open_tls(net::Socket socket, tls::Identity& identity) {
+    auto tls = std::make_unique<tls::TlsStream>(std::move(socket), options_.tls);
+    std::string failure;
+    try {
+      asio::steady_timer deadline(io_, options_.handshake_timeout);
+      auto opening = co_await net::before(deadline, tls->peek_opening());
+      if (opening == tls::TlsStream::Opening::closed) {
+        obs::log(obs::Level::debug, "connection closed before a TLS handshake", {{"client", identity.peer}});
+        co_return nullptr;
+      }
+      if (opening == tls::TlsStream::Opening::plain_http) {
+        obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
+        net::PlainStream plain_stream(std::move(tls->socket()));
+        co_await plain_stream.write(kPlainHttpAnswer);
+        co_await net::close_gently(plain_stream, 1 << 20, std::chrono::seconds(2));
+        co_return nullptr;
+      }
+      if (!opening || !co_await net::finishes_before(deadline, tls->handshake())) {
+        failure = "no TLS handshake within " + std::to_string(options_.handshake_timeout.count()) + " s";
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});
+      // Under TLS 1.3 the client has already sent its first request when we refuse its certificate;
+      // closing with those bytes unread would reset the connection and lose our alert, so the client
+      // would see "connection reset" instead of "certificate revoked". Finish sending, drain, then close.
+      net::PlainStream rest(std::move(tls->socket()));
+      co_await net::close_gently(rest, std::size_t{64} << 10, std::chrono::seconds(1));
+      co_return nullptr;
+    }
+    tls->describe_peer(identity);
+    co_return tls;
+  }
+
   asio::awaitable<void> serve(net::Socket socket, const net::Listener& listener) {
     tls::Identity identity;
     identity.peer = peer_text(socket.native_handle(), listener.is_unix);
@@ -162,47 +201,15 @@ class Gateway {
     }
     std::unique_ptr<net::Stream> stream;
     if (use_tls(listener)) {
-      auto tls = std::make_unique<tls::TlsStream>(std::move(socket), options_.tls);
-      std::string failure;
-      try {
-        asio::steady_timer deadline(io_, options_.handshake_timeout);
-        auto opening = co_await net::before(deadline, tls->peek_opening());
-        if (opening == tls::TlsStream::Opening::closed) {
-          obs::log(obs::Level::debug, "connection closed before a TLS handshake",
-                   {{"client", identity.peer}});
-          co_return;
-        }
-        if (opening == tls::TlsStream::Opening::plain_http) {
-          obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
-          net::PlainStream plain_stream(std::move(tls->socket()));
-          co_await plain_stream.write(kPlainHttpAnswer);
-          co_await net::close_gently(plain_stream, 1 << 20, std::chrono::seconds(2));
-          co_return;
-        }
-        if (!opening || !co_await net::finishes_before(deadline, tls->handshake())) {
-          failure = "no TLS handshake within " + std::to_string(options_.handshake_timeout.count()) + " s";
-        }
-      } catch (const std::exception& e) {
-        failure = e.what();
-      }
-      if (!failure.empty()) {
-        obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});
-        // Under TLS 1.3 the client has already sent its first request when we refuse its certificate;
-        // closing with those bytes unread would reset the connection and lose our alert, so the client
-        // would see "connection reset" instead of "certificate revoked". Finish sending, drain, then close.
-        net::PlainStream rest(std::move(tls->socket()));
-        co_await net::close_gently(rest, std::size_t{64} << 10, std::chrono::seconds(1));
-        co_return;
-      }
-      tls->describe_peer(identity);
-      stream = std::move(tls);
+      stream = co_await open_tls(std::move(socket), identity);
+      if (!stream) co_return;
     } else {
       stream = std::make_unique<net::PlainStream>(std::move(socket));
     }
 
     obs::log(obs::Level::info, "connection", {{"client", identity.text()}, {"listener", listener.name}});
-    http::Session session(std::move(stream), identity, options_.engine, options_.limits, options_.policy,
-                          options_.audit.get());
+    http::Session session(std::move(stream), std::move(identity), options_.engine, options_.limits,
+                          options_.policy, options_.audit.get());
     sessions_.insert(&session);
     if (stopping_) session.stop();
     co_await session.run();
