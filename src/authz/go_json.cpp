@@ -237,7 +237,7 @@ class JsonParser {
         (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
       fail("invalid UTF-8");
     }
-    if (out != nullptr) out->append(p_, static_cast<size_t>(n + 1));
+    if (out != nullptr) out->append(p_, static_cast<size_t>(n) + 1);
     p_ += n + 1;
   }
 

@@ -38,7 +38,8 @@ std::string must_not_be(const JsonValue& obj, std::string_view where, std::strin
     if (value == f) return std::string(where) + std::string(name) + " is " + std::string(v->string);
   }
   if (container_prefix && value.rfind("container:", 0) == 0) {
-    return std::string(where) + std::string(name) + " joins another container (" + std::string(v->string) + ")";
+    return std::string(where) + std::string(name) + " joins another container (" + std::string(v->string) +
+           ")";
   }
   return "";
 }
@@ -62,7 +63,8 @@ std::string check_mount_list(const JsonValue* mounts, std::string_view where,
       const JsonValue* options = driver != nullptr ? driver->field("Options") : nullptr;
       if (options != nullptr && options->is_set()) return std::string(where) + " sets volume driver options";
     } else if (t != "tmpfs") {
-      return std::string(where) + " has a mount of type \"" + std::string(type != nullptr ? type->string : "") + "\"";
+      return std::string(where) + " has a mount of type \"" +
+             std::string(type != nullptr ? type->string : "") + "\"";
     }
   }
   return "";
@@ -110,7 +112,8 @@ std::string check_runtime(const JsonValue& h, std::string_view where) {
   const JsonValue* v = h.field("Runtime");
   if (v == nullptr || v->kind == Kind::null) return "";
   if (v->kind != Kind::string) return std::string(where) + "Runtime is not a string";
-  if (!v->string.empty() && v->string != "runc") return std::string(where) + "Runtime is " + std::string(v->string);
+  if (!v->string.empty() && v->string != "runc")
+    return std::string(where) + "Runtime is " + std::string(v->string);
   return "";
 }
 

@@ -58,7 +58,8 @@ Context make_server_context(const Files& files) {
   // Read whole socket buffers instead of a record header and then its body: one read(2) per record or
   // fewer instead of two. Safe because every wait for readability first asks SSL_has_pending().
   SSL_CTX_set_read_ahead(c, 1);
-  SSL_CTX_set_default_read_buffer_len(c, 64 * 1024);  // up to four records per read(2); released when idle
+  SSL_CTX_set_default_read_buffer_len(
+      c, std::size_t{64} * 1024);  // up to four records per read(2); released when idle
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
   static const unsigned char kSessionContext[] = "dockgate";
   SSL_CTX_set_session_id_context(c, kSessionContext, sizeof kSessionContext - 1);
