@@ -16,26 +16,28 @@ namespace {
 constexpr int kMaxDepth = 64;  // deeper than any Docker API body; refuse rather than recurse
 
 // Go 1.19's encoding/json field matching: ASCII letters fold to lower case, and two non-ASCII letters fold
-// to ASCII ones: U+017F (ſ) to 's' and U+212A (Kelvin sign) to 'k'. Compares without allocating; `field`
-// is one of our ASCII field names.
+// to ASCII ones: U+017F (ſ) to 's' and U+212A (Kelvin sign) to 'k'. Returns the folded form of the
+// character at key[i] and advances i past it.
+char fold_next(std::string_view key, size_t& i) {
+  auto c = static_cast<unsigned char>(key[i]);
+  if (c == 0xC5 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) == 0xBF) {
+    i += 2;
+    return 's';
+  }
+  if (c == 0xE2 && i + 2 < key.size() && static_cast<unsigned char>(key[i + 1]) == 0x84 &&
+      static_cast<unsigned char>(key[i + 2]) == 0xAA) {
+    i += 3;
+    return 'k';
+  }
+  ++i;
+  return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
+// Whether `key` folds to `field` (one of our ASCII field names), without allocating.
 bool fold_equal(std::string_view key, std::string_view field) {
   size_t i = 0, j = 0;
   while (i < key.size() && j < field.size()) {
-    auto c = static_cast<unsigned char>(key[i]);
-    char folded;
-    if (c == 0xC5 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) == 0xBF) {
-      folded = 's';
-      i += 2;
-    } else if (c == 0xE2 && i + 2 < key.size() && static_cast<unsigned char>(key[i + 1]) == 0x84 &&
-               static_cast<unsigned char>(key[i + 2]) == 0xAA) {
-      folded = 'k';
-      i += 3;
-    } else {
-      folded = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-      ++i;
-    }
-    auto f = static_cast<unsigned char>(field[j++]);
-    if (folded != static_cast<char>(f >= 'A' && f <= 'Z' ? f - 'A' + 'a' : f)) return false;
+    if (fold_next(key, i) != fold_next(field, j)) return false;
   }
   return i == key.size() && j == field.size();
 }
@@ -390,20 +392,8 @@ namespace {
 // FNV-1a over the folded form of a key, so that keys that fold alike hash alike.
 std::uint64_t folded_hash(std::string_view key) {
   std::uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < key.size(); ++i) {
-    auto c = static_cast<unsigned char>(key[i]);
-    if (c == 0xC5 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) == 0xBF) {
-      c = 's';
-      i += 1;
-    } else if (c == 0xE2 && i + 2 < key.size() && static_cast<unsigned char>(key[i + 1]) == 0x84 &&
-               static_cast<unsigned char>(key[i + 2]) == 0xAA) {
-      c = 'k';
-      i += 2;
-    } else if (c >= 'A' && c <= 'Z') {
-      c = static_cast<unsigned char>(c - 'A' + 'a');
-    }
-    h = (h ^ c) * 1099511628211ull;
-  }
+  for (size_t i = 0; i < key.size();)
+    h = (h ^ static_cast<unsigned char>(fold_next(key, i))) * 1099511628211ull;
   return h;
 }
 
