@@ -180,11 +180,9 @@ class JsonParser {
     }
     double d = 0;
     auto [ptr, ec] = std::from_chars(start, p_, d);
-    if (ec == std::errc::result_out_of_range) {
-      d = *start == '-' ? -1e308 : 1e308;  // what matters is that it is not zero
-    } else if (ec != std::errc() || ptr != p_) {
-      fail("bad number");
-    }
+    // Go's decoder refuses a number out of float64's range (strconv.ErrRange), so the engine would too.
+    if (ec == std::errc::result_out_of_range) fail("number out of range");
+    if (ec != std::errc() || ptr != p_) fail("bad number");
     return d;
   }
 
