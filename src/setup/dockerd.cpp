@@ -48,16 +48,6 @@ bool bool_value(const std::optional<std::string>& v) {
   return !v || *v == "true" || *v == "1" || *v == "t" || *v == "T" || *v == "TRUE" || *v == "True";
 }
 
-std::string listen_stream(const config::ListenAddress& a) {
-  if (a.host.find(':') != std::string::npos) return "[" + a.host + "]:" + std::to_string(a.port);
-  return a.host + ":" + std::to_string(a.port);
-}
-
-bool is_ip_literal(const std::string& host) {
-  return host.find_first_not_of("0123456789.") == std::string::npos ||
-         host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
-}
-
 }  // namespace
 
 DockerdFlags parse_dockerd_flags(const std::vector<std::string>& argv) {
@@ -282,13 +272,7 @@ SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
         "socket.\n"
         "[Unit]\nDescription=Docker API over TCP" +
         std::string(setup.tls ? " with mutual TLS" : "") + "\n\n[Socket]\n";
-    for (const auto& a : tcp) {
-      if (!is_ip_literal(a.host)) {
-        throw Error("-H " + a.text() +
-                    ": a socket unit listens on IP addresses only; give one instead of a name");
-      }
-      unit_text += "ListenStream=" + listen_stream(a) + "\n";
-    }
+    for (const auto& a : tcp) unit_text += "ListenStream=" + listen_stream(a) + "\n";
     unit_text += "Service=docker.service\n\n[Install]\nWantedBy=sockets.target\n";
     r.plan.write(host, kDockerTcpSocket, unit_text, 0644);
     r.next_commands = {"systemctl daemon-reload", "systemctl enable --now docker-tcp.socket",

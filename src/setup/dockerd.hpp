@@ -56,12 +56,6 @@ struct DockerdSetup {
   bool allow_insecure_tcp = false;
 };
 
-struct SetupResult {
-  Plan plan;
-  std::vector<std::string> notes;          // what a person should know about the result
-  std::vector<std::string> next_commands;  // to run once the files are in place
-};
-
 // Works out every file to write. Throws Error, with nothing planned, when the host's configuration cannot
 // be merged safely: a broken daemon.json (with its position), a unit systemd would refuse, DOCKER_OPTS
 // that sets listeners, a flag that daemon.json also sets, missing or mismatched TLS files, or plain TCP

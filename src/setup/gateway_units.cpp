@@ -7,6 +7,7 @@
 #include "config/listen_address.hpp"
 #include "config/settings.hpp"
 #include "error.hpp"
+#include "setup/unit_file.hpp"
 
 namespace dockgate::setup {
 
@@ -73,23 +74,6 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 
 }  // namespace
 
-std::string listen_stream_value(const std::string& address) {
-  config::ListenAddress a = config::parse_listen_address(address, true);
-  switch (a.kind) {
-    case config::ListenAddress::Kind::unix_socket:
-      return a.path;
-    case config::ListenAddress::Kind::tcp:
-      if (a.host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
-        throw Error("-H " + address + ": systemd listens on IP addresses only; give one instead of a name");
-      }
-      return (a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host) + ":" +
-             std::to_string(a.port);
-    case config::ListenAddress::Kind::fd:
-      break;
-  }
-  throw Error("-H " + address + ": give the tcp:// or unix:// address dockgate.socket should listen on");
-}
-
 SetupResult plan_gateway(const Host& host, const GatewaySetup& setup) {
   SetupResult r;
   for (const char* hidden : {"/home/", "/root/", "/tmp/", "/var/tmp/", "/run/user/"}) {
@@ -112,7 +96,8 @@ SetupResult plan_gateway(const Host& host, const GatewaySetup& setup) {
   if (setup.hosts.empty()) {
     socket += "ListenStream=2376\nBindIPv6Only=both\n";
   } else {
-    for (const auto& h : setup.hosts) socket += "ListenStream=" + listen_stream_value(h) + "\n";
+    for (const auto& h : setup.hosts)
+      socket += "ListenStream=" + listen_stream(config::parse_listen_address(h, true)) + "\n";
   }
   socket += "NoDelay=true\nSocketMode=0660\n\n[Install]\nWantedBy=sockets.target\n";
 

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "setup/dockerd.hpp"
 #include "setup/host.hpp"
 
 namespace dockgate::setup {
@@ -24,8 +23,5 @@ struct GatewaySetup {
 // Throws Error when an address cannot be a ListenStream=, the binary sits where the sandbox hides it, or
 // an existing config file is broken or sets listeners of its own.
 SetupResult plan_gateway(const Host& host, const GatewaySetup& setup);
-
-// The ListenStream= value for one -H address: "0.0.0.0:2376", "[::1]:2376", "/run/dockgate.sock".
-std::string listen_stream_value(const std::string& address);
 
 }  // namespace dockgate::setup

@@ -72,4 +72,12 @@ class Plan {
   std::vector<DirChange> dirs_;
 };
 
+// What a setup command plans: the files, what a person should know about the result, and the commands to
+// run once the files are in place.
+struct SetupResult {
+  Plan plan;
+  std::vector<std::string> notes;
+  std::vector<std::string> next_commands;
+};
+
 }  // namespace dockgate::setup

@@ -21,6 +21,7 @@
 #include "error.hpp"
 #include "net/local_addresses.hpp"
 #include "pki/certificate.hpp"
+#include "pki/names.hpp"
 #include "setup/dockerd.hpp"
 #include "setup/gateway_units.hpp"
 #include "setup/unit_file.hpp"
@@ -366,10 +367,14 @@ void check_certificate(const Host& host, const std::string& path, bool server,
   }
   std::vector<std::string> missing;
   for (const auto& n : names) {
-    const auto& list = n.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos
-                           ? info.ip_addresses
-                           : info.dns_names;
-    if (std::find(list.begin(), list.end(), n) == list.end()) missing.push_back(n);
+    pki::HostName name;
+    try {
+      name = pki::parse_host(n);  // IP or DNS name, canonical, as `certs` writes SANs
+    } catch (const Error&) {
+      continue;  // not a name a certificate could hold
+    }
+    const auto& list = name.kind == pki::HostName::Kind::ip ? info.ip_addresses : info.dns_names;
+    if (std::find(list.begin(), list.end(), name.value) == list.end()) missing.push_back(name.value);
   }
   if (!missing.empty()) {
     std::string hosts;

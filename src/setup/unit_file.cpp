@@ -6,6 +6,9 @@
 #include <cctype>
 #include <filesystem>
 
+#include "error.hpp"
+#include "pki/names.hpp"
+
 namespace dockgate::setup {
 
 namespace {
@@ -200,6 +203,22 @@ std::vector<std::string> expand_words(const std::vector<std::string>& words,
     out.insert(out.end(), parts.begin(), parts.end());
   }
   return out;
+}
+
+std::string listen_stream(const config::ListenAddress& a) {
+  switch (a.kind) {
+    case config::ListenAddress::Kind::unix_socket:
+      return a.path;
+    case config::ListenAddress::Kind::tcp:
+      if (pki::parse_host(a.host, "-H").kind != pki::HostName::Kind::ip) {
+        throw Error("-H " + a.text() + ": systemd listens on IP addresses only; give one instead of a name");
+      }
+      return (a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host) + ":" +
+             std::to_string(a.port);
+    case config::ListenAddress::Kind::fd:
+      break;
+  }
+  throw Error("-H " + a.text() + ": give the tcp:// or unix:// address the socket unit should listen on");
 }
 
 std::map<std::string, std::string> parse_environment_file(std::string_view text) {

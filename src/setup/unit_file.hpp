@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/listen_address.hpp"
 #include "setup/host.hpp"
 
 namespace dockgate::setup {
@@ -55,6 +56,10 @@ std::string join_command(const std::vector<std::string>& words);
 // does; other words are kept.
 std::vector<std::string> expand_words(const std::vector<std::string>& words,
                                       const std::map<std::string, std::string>& env);
+
+// The ListenStream= value for a listen address: "0.0.0.0:2376", "[::1]:2376", "/run/x.sock". Throws Error
+// naming -H when the address is a host name (systemd binds IP addresses only) or an fd:// address.
+std::string listen_stream(const config::ListenAddress& address);
 
 // Variables set in an environment file (KEY=value lines; '#' comments; "double" or 'single' quoted values).
 std::map<std::string, std::string> parse_environment_file(std::string_view text);
