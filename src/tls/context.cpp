@@ -29,6 +29,12 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+// TLS 1.3 suites in the order Go's crypto/tls (dockerd, the docker CLI) prefers them on machines with AES
+// instructions: AES-128-GCM first. OpenSSL's own order puts AES-256-GCM first, which costs 40 % more CPU
+// per byte on both ends of a `docker save` for no security a 128-bit key lacks.
+constexpr const char* kTls13Suites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
 [[noreturn]] void fail(const std::string& what) {
   throw Error(what + ": " + pki::openssl_errors());
 }
@@ -107,6 +113,7 @@ Context make_server_context(const Files& files) {
   SSL_CTX* c = ctx.get();
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
   if (SSL_CTX_set_cipher_list(c, kTls12Ciphers) != 1) fail("cannot set the TLS 1.2 ciphers");
+  if (SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1) fail("cannot set the TLS 1.3 cipher suites");
   SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
                              SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_num_tickets(c, 0);
