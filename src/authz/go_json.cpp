@@ -1,7 +1,8 @@
-// A strict recursive-descent JSON parser that keeps every member (duplicates and order), and Go's field
-// matching over the result. It is on the path of every inspected request, so it copies nothing it does not
-// have to: strings without escapes are views into the body, and runs of plain ASCII inside strings are
-// skipped 16 bytes at a time.
+// A strict JSON parser in two passes, and Go's field matching over the result. The first pass checks the
+// whole document and notes where each object and array ends; an object's or array's members are built
+// later, one level at a time, when the sandbox asks for them. It is on the path of every inspected request,
+// so it copies nothing it does not have to: strings without escapes are views into the body, and runs of
+// plain ASCII inside strings are skipped 16 bytes at a time.
 #include "authz/go_json.hpp"
 
 #include <emmintrin.h>
@@ -33,8 +34,22 @@ char fold_next(std::string_view key, size_t& i) {
   return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 }
 
+char ascii_lower(unsigned char c) {
+  return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
 // Whether `key` folds to `field` (one of our ASCII field names), without allocating.
 bool fold_equal(std::string_view key, std::string_view field) {
+  if (key.size() == field.size()) {
+    // Plain ASCII folds one byte to one byte: compare in place, and fall back only at a non-ASCII byte.
+    size_t i = 0;
+    for (; i < key.size(); ++i) {
+      auto a = static_cast<unsigned char>(key[i]), b = static_cast<unsigned char>(field[i]);
+      if (a >= 0x80 || b >= 0x80) break;
+      if (a != b && ascii_lower(a) != ascii_lower(b)) return false;
+    }
+    if (i == key.size()) return true;
+  }
   size_t i = 0, j = 0;
   while (i < key.size() && j < field.size()) {
     if (fold_next(key, i) != fold_next(field, j)) return false;
@@ -44,16 +59,63 @@ bool fold_equal(std::string_view key, std::string_view field) {
 
 }  // namespace
 
+struct JsonValue::Document {
+  std::string_view text;
+  // Every object and array in document order: where it starts ('{' or '['), where it ends (one past the
+  // closing bracket), and the index of the first one after it (so a parent skips a child's subtree).
+  struct Container {
+    std::uint32_t begin = 0, end = 0, next = 0;
+  };
+  std::vector<Container> containers;
+  std::vector<std::unique_ptr<std::string>> decoded;  // strings that had escapes
+};
+
 class JsonParser {
  public:
-  JsonParser(std::string_view text, std::vector<std::unique_ptr<std::string>>& decoded)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), decoded_(decoded) {}
+  explicit JsonParser(JsonValue::Document& doc)
+      : doc_(doc), begin_(doc.text.data()), p_(begin_), end_(begin_ + doc.text.size()) {}
 
-  void document(JsonValue& root) {
+  // The first pass: the whole text, strictly; records every container.
+  void check_document() {
+    if (doc_.text.size() >= UINT32_MAX) fail("document too large");
     skip_space();
-    value(root, 0);
+    check_value(0);
     skip_space();
     if (p_ != end_) fail("data after the JSON document");
+  }
+
+  // The value at the start of the (checked) text, whose containers, if any, are built later.
+  void root(JsonValue& v, const std::shared_ptr<JsonValue::Document>& doc) {
+    skip_space();
+    std::uint32_t next = 0;
+    value(v, next, doc);
+  }
+
+  // One level of a checked container: its members or items, nested containers left unbuilt.
+  void build(const JsonValue& v, JsonValue::Children& out) {
+    const auto& c = doc_.containers[v.container_];
+    p_ = begin_ + c.begin + 1;
+    std::uint32_t next = v.container_ + 1;
+    skip_space();
+    if (v.kind == JsonValue::Kind::object) {
+      while (*p_ != '}') {
+        std::string_view key = string();
+        skip_space();
+        ++p_;  // :
+        skip_space();
+        value(out.members.emplace_back(key, JsonValue{}).second, next, v.doc_);
+        skip_space();
+        if (*p_ == ',') ++p_;
+        skip_space();
+      }
+    } else {
+      while (*p_ != ']') {
+        value(out.items.emplace_back(), next, v.doc_);
+        skip_space();
+        if (*p_ == ',') ++p_;
+        skip_space();
+      }
+    }
   }
 
  private:
@@ -70,96 +132,139 @@ class JsonParser {
     p_ += n;
   }
 
-  // Parses the value at p_ into `v` (freshly constructed, in its final place: nothing is moved).
-  void value(JsonValue& v, int depth) {
+  std::uint32_t offset() const { return static_cast<std::uint32_t>(p_ - begin_); }
+
+  // ---- the first pass ----
+
+  void check_value(int depth) {
     if (p_ == end_) fail("unexpected end");
     switch (*p_) {
       case '{':
-        if (depth >= kMaxDepth) fail("nested too deeply");
-        v.kind = JsonValue::Kind::object;
-        object(v, depth + 1);
-        break;
       case '[':
         if (depth >= kMaxDepth) fail("nested too deeply");
-        v.kind = JsonValue::Kind::array;
-        array(v, depth + 1);
+        check_container(depth + 1);
         break;
       case '"':
-        v.kind = JsonValue::Kind::string;
-        v.string = string();
+        check_string();
         break;
       case 't':
         expect_word("true", 4);
-        v.kind = JsonValue::Kind::boolean;
-        v.boolean = true;
         break;
       case 'f':
         expect_word("false", 5);
-        v.kind = JsonValue::Kind::boolean;
         break;
       case 'n':
         expect_word("null", 4);
         break;
       default:
+        number(false);
+    }
+  }
+
+  void check_container(int depth) {
+    const bool object = *p_ == '{';
+    const char close = object ? '}' : ']';
+    auto index = doc_.containers.size();
+    doc_.containers.push_back({offset(), 0, 0});
+    ++p_;
+    skip_space();
+    if (p_ != end_ && *p_ == close) {
+      ++p_;
+    } else {
+      while (true) {
+        skip_space();
+        if (object) {
+          if (p_ == end_ || *p_ != '"') fail("expected a string key");
+          check_string();
+          skip_space();
+          if (p_ == end_ || *p_ != ':') fail("expected ':'");
+          ++p_;
+          skip_space();
+        }
+        check_value(depth);
+        skip_space();
+        if (p_ == end_) fail(object ? "unexpected end in an object" : "unexpected end in an array");
+        if (*p_ == ',') {
+          ++p_;
+          continue;
+        }
+        if (*p_ != close) fail(object ? "expected ',' or '}'" : "expected ',' or ']'");
+        ++p_;
+        break;
+      }
+    }
+    doc_.containers[index].end = offset();
+    doc_.containers[index].next = static_cast<std::uint32_t>(doc_.containers.size());
+  }
+
+  // A string at p_ (on its opening quote), checked but not decoded.
+  void check_string() {
+    ++p_;  // "
+    while (true) {
+      skip_plain();
+      if (p_ == end_) fail("unterminated string");
+      auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        ++p_;
+        return;
+      }
+      if (c < 0x20) fail("control character in a string");
+      if (c >= 0x80) {
+        utf8(nullptr);
+        continue;
+      }
+      // A backslash.
+      if (++p_ == end_) fail("unterminated string");
+      char e = *p_++;
+      if (e == 'u') {
+        (void)escaped_code_point();
+      } else if (std::strchr("\"\\/bfnrt", e) == nullptr || e == 0) {
+        fail("bad escape");
+      }
+    }
+  }
+
+  // ---- building, on checked text ----
+
+  // The value at p_ into `v`; a nested container becomes the document's container `next`, skipped over.
+  void value(JsonValue& v, std::uint32_t& next, const std::shared_ptr<JsonValue::Document>& doc) {
+    switch (*p_) {
+      case '{':
+      case '[': {
+        v.kind = *p_ == '{' ? JsonValue::Kind::object : JsonValue::Kind::array;
+        v.doc_ = doc;
+        v.container_ = next;
+        const auto& c = doc_.containers[next];
+        p_ = begin_ + c.end;
+        next = c.next;
+        break;
+      }
+      case '"':
+        v.kind = JsonValue::Kind::string;
+        v.string = string();
+        break;
+      case 't':
+        p_ += 4;
+        v.kind = JsonValue::Kind::boolean;
+        v.boolean = true;
+        break;
+      case 'f':
+        p_ += 5;
+        v.kind = JsonValue::Kind::boolean;
+        break;
+      case 'n':
+        p_ += 4;
+        break;
+      default:
         v.kind = JsonValue::Kind::number;
-        v.number = number();
+        v.number = number(true);
     }
   }
 
-  void object(JsonValue& v, int depth) {
-    ++p_;  // {
-    skip_space();
-    if (p_ != end_ && *p_ == '}') {
-      ++p_;
-      return;
-    }
-    v.members.reserve(8);
-    while (true) {
-      skip_space();
-      if (p_ == end_ || *p_ != '"') fail("expected a string key");
-      std::string_view key = string();
-      skip_space();
-      if (p_ == end_ || *p_ != ':') fail("expected ':'");
-      ++p_;
-      skip_space();
-      value(v.members.emplace_back(key, JsonValue{}).second, depth);
-      skip_space();
-      if (p_ == end_) fail("unexpected end in an object");
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ != '}') fail("expected ',' or '}'");
-      ++p_;
-      return;
-    }
-  }
-
-  void array(JsonValue& v, int depth) {
-    ++p_;  // [
-    skip_space();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      return;
-    }
-    while (true) {
-      skip_space();
-      value(v.items.emplace_back(), depth);
-      skip_space();
-      if (p_ == end_) fail("unexpected end in an array");
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ != ']') fail("expected ',' or ']'");
-      ++p_;
-      return;
-    }
-  }
-
-  // JSON's number grammar, then the value.
-  double number() {
+  // JSON's number grammar, then (when `value`, or when it might be out of float64's range) the value.
+  double number(bool value) {
     const char* start = p_;
+    bool exponent = false;
     if (p_ != end_ && *p_ == '-') ++p_;
     if (p_ == end_ || *p_ < '0' || *p_ > '9') fail("unexpected character");
     if (*p_ == '0') {
@@ -173,11 +278,14 @@ class JsonParser {
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      exponent = true;
       ++p_;
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
       if (p_ == end_ || *p_ < '0' || *p_ > '9') fail("a digit must follow the exponent");
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
+    // Fifteen characters without an exponent cannot leave float64's range either way.
+    if (!value && !exponent && p_ - start <= 15) return 0;
     double d = 0;
     auto [ptr, ec] = std::from_chars(start, p_, d);
     // Go's decoder refuses a number out of float64's range (strconv.ErrRange), so the engine would too.
@@ -185,7 +293,6 @@ class JsonParser {
     if (ec != std::errc() || ptr != p_) fail("bad number");
     return d;
   }
-
   // Advances over plain ASCII string bytes (not '"', '\\', control or non-ASCII), 16 at a time.
   void skip_plain() {
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
@@ -258,6 +365,21 @@ class JsonParser {
       }
     }
     return v;
+  }
+
+  // The code point of a \\u escape at p_ (just past the 'u'), with its low surrogate if it needs one.
+  unsigned escaped_code_point() {
+    unsigned cp = hex4();
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') fail("lone surrogate in \\u escape");
+      p_ += 2;
+      unsigned low = hex4();
+      if (low < 0xDC00 || low > 0xDFFF) fail("lone surrogate in \\u escape");
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      fail("lone surrogate in \\u escape");
+    }
+    return cp;
   }
 
   static void append_utf8(std::string& out, unsigned cp) {
@@ -338,32 +460,21 @@ class JsonParser {
         case 't':
           out += '\t';
           break;
-        case 'u': {
-          unsigned cp = hex4();
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') fail("lone surrogate in \\u escape");
-            p_ += 2;
-            unsigned low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail("lone surrogate in \\u escape");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail("lone surrogate in \\u escape");
-          }
-          append_utf8(out, cp);
+        case 'u':
+          append_utf8(out, escaped_code_point());
           break;
-        }
         default:
           fail("bad escape");
       }
     }
-    decoded_.push_back(std::move(owned));
-    return *decoded_.back();
+    doc_.decoded.push_back(std::move(owned));
+    return *doc_.decoded.back();
   }
 
+  JsonValue::Document& doc_;
   const char* begin_;
   const char* p_;
   const char* end_;
-  std::vector<std::unique_ptr<std::string>>& decoded_;
 };
 
 namespace {
@@ -387,19 +498,50 @@ bool go_fold_equal(std::string_view key, std::string_view field) {
 
 namespace {
 
-// FNV-1a over the folded form of a key, so that keys that fold alike hash alike.
-std::uint64_t folded_hash(std::string_view key) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < key.size();)
-    h = (h ^ static_cast<unsigned char>(fold_next(key, i))) * 1099511628211ull;
-  return h;
+bool is_ascii(std::string_view key) {
+  unsigned char all = 0;
+  for (char c : key) all |= static_cast<unsigned char>(c);
+  return all < 0x80;
+}
+
+// An ASCII key's index entry: its length and its folded first and last bytes. ASCII folds byte for byte,
+// so keys that fold alike share a shape; the comparison after the look-up tells the rest apart. Cheaper to
+// take than any hash of the whole key, and it leaves few candidates among one object's members.
+std::uint32_t shape(std::string_view key) {
+  if (key.empty()) return 0;
+  return (static_cast<std::uint32_t>(std::min<size_t>(key.size(), 0xFFFF)) << 16) |
+         (static_cast<std::uint32_t>(
+              static_cast<unsigned char>(ascii_lower(static_cast<unsigned char>(key.front()))))
+          << 8) |
+         static_cast<unsigned char>(ascii_lower(static_cast<unsigned char>(key.back())));
 }
 
 constexpr size_t kIndexFrom = 12;  // smaller objects are scanned; an index costs more than it saves
 
 }  // namespace
 
+JsonValue::Children& JsonValue::children() const {
+  if (!children_) {
+    children_ = std::make_shared<Children>();
+    if (doc_ && (kind == Kind::object || kind == Kind::array)) JsonParser(*doc_).build(*this, *children_);
+  }
+  return *children_;
+}
+
+const std::vector<JsonValue>& JsonValue::items() const {
+  static const std::vector<JsonValue> kNone;
+  return kind == Kind::array ? children().items : kNone;
+}
+
+const std::vector<JsonValue::Member>& JsonValue::members() const {
+  static const std::vector<Member> kNone;
+  return kind == Kind::object ? children().members : kNone;
+}
+
 const JsonValue* JsonValue::field(std::string_view name) const {
+  if (kind != Kind::object) return nullptr;
+  Children& c = children();
+  const auto& members = c.members;
   // The members whose keys fold to `name`, in document order: inline for the usual one or two, on the
   // heap for a body that repeats a field more often.
   std::uint32_t inline_found[8];
@@ -414,23 +556,38 @@ const JsonValue* JsonValue::field(std::string_view name) const {
     }
     ++count;
   };
-  if (members.size() >= kIndexFrom) {
-    // The sandbox asks dozens of fields of HostConfig and the body: hash every key once, then each lookup
-    // is a binary search.
-    if (!owned_) owned_ = std::make_shared<Owned>();
-    auto& index = owned_->index;
+  if (members.size() >= kIndexFrom && is_ascii(name)) {
+    // The sandbox asks dozens of fields of HostConfig and the body: index every key once, then each look-up
+    // is a binary search. Keys with non-ASCII bytes (which may fold to a shorter ASCII name) are kept
+    // aside and compared every time; real bodies have none.
+    auto& index = c.index;
     if (index.empty()) {
       index.reserve(members.size());
       for (size_t i = 0; i < members.size(); ++i) {
-        index.emplace_back(folded_hash(members[i].first), static_cast<std::uint32_t>(i));
+        std::string_view key = members[i].first;
+        if (is_ascii(key)) {
+          index.emplace_back(shape(key), static_cast<std::uint32_t>(i));
+        } else {
+          c.unindexed.push_back(static_cast<std::uint32_t>(i));
+        }
       }
       std::sort(index.begin(), index.end());
     }
-    std::uint64_t h = folded_hash(name);
-    for (auto it =
-             std::lower_bound(index.begin(), index.end(), std::pair<std::uint64_t, std::uint32_t>{h, 0});
-         it != index.end() && it->first == h; ++it) {
-      if (fold_equal(members[it->second].first, name)) take(it->second);
+    const std::uint32_t want = shape(name);
+    auto it = std::lower_bound(index.begin(), index.end(), std::pair<std::uint32_t, std::uint32_t>{want, 0});
+    auto odd = c.unindexed.begin();
+    // Both lists are in document order: merge them, so that the last match is the last in the body.
+    while (true) {
+      bool more_indexed = it != index.end() && it->first == want;
+      bool more_odd = odd != c.unindexed.end();
+      if (!more_indexed && !more_odd) break;
+      std::uint32_t i = 0;
+      if (more_indexed && (!more_odd || it->second < *odd)) {
+        i = (it++)->second;
+      } else {
+        i = *odd++;
+      }
+      if (fold_equal(members[i].first, name)) take(i);
     }
   } else {
     for (size_t i = 0; i < members.size(); ++i) {
@@ -448,24 +605,24 @@ const JsonValue* JsonValue::field(std::string_view name) const {
     if (v.kind == Kind::object && objects++ == 0) first_object = &v;
   }
   if (objects <= 1) return objects == 0 ? last : first_object;
-  auto merged = std::make_shared<JsonValue>();
+  auto merged = std::make_unique<JsonValue>();
   merged->kind = Kind::object;
+  merged->children_ = std::make_shared<Children>();
+  auto& into = merged->children_->members;
   for (size_t n = 0; n < count; ++n) {
     const JsonValue& v = members[found[n]].second;
-    if (v.kind == Kind::object)
-      merged->members.insert(merged->members.end(), v.members.begin(), v.members.end());
+    if (v.kind == Kind::object) into.insert(into.end(), v.members().begin(), v.members().end());
   }
-  if (!owned_) owned_ = std::make_shared<Owned>();
-  owned_->merged.push_back(std::move(merged));
-  return owned_->merged.back().get();
+  c.merged.push_back(std::move(merged));
+  return c.merged.back().get();
 }
 
 bool JsonValue::is_set() const {
   switch (kind) {
     case Kind::array:
-      return !items.empty();
+      return !items().empty();
     case Kind::object:
-      return !members.empty();
+      return !members().empty();
     case Kind::string:
       return !string.empty();
     case Kind::boolean:
@@ -479,13 +636,12 @@ bool JsonValue::is_set() const {
 }
 
 JsonValue parse_go_json(std::string_view text) {
+  auto doc = std::make_shared<JsonValue::Document>();
+  doc->text = text;
+  JsonParser(*doc).check_document();
   JsonValue root;
-  std::vector<std::unique_ptr<std::string>> decoded;
-  JsonParser(text, decoded).document(root);
-  if (!decoded.empty()) {
-    root.owned_ = std::make_shared<JsonValue::Owned>();
-    root.owned_->decoded = std::move(decoded);
-  }
+  JsonParser(*doc).root(root, doc);
+  root.doc_ = std::move(doc);  // a string root's decoded copy lives there too
   return root;
 }
 

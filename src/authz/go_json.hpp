@@ -16,30 +16,24 @@
 
 namespace dockgate::authz {
 
-// A parsed value. Strings and keys are views: into the parsed text where they had no escapes, otherwise
-// into decoded copies owned by the document's root. The text must outlive the values.
+// A parsed value. The whole document is checked when it is parsed, but an object's or array's members are
+// built only when first asked for (items(), members(), field()): the sandbox reads a dozen fields of a
+// container-create body and never its Env or Labels. Strings and keys are views: into the parsed text where
+// they had no escapes, otherwise into decoded copies owned by the document. The text must outlive the
+// values. Building on demand mutates shared state, so one document belongs to one thread at a time.
 struct JsonValue {
   enum class Kind { null, boolean, number, string, array, object };
   Kind kind = Kind::null;
   bool boolean = false;
   double number = 0;
   std::string_view string;
-  std::vector<JsonValue> items;                                 // array
-  std::vector<std::pair<std::string_view, JsonValue>> members;  // object, in document order, duplicates kept
 
- private:
-  // Rarely used, so one pointer per value: merged views handed out by field(), and (root only) the
-  // decoded copies of strings that had escapes.
-  struct Owned {
-    std::vector<std::shared_ptr<JsonValue>> merged;
-    std::vector<std::unique_ptr<std::string>> decoded;
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> index;  // (folded-key hash, member), sorted
-  };
-  mutable std::shared_ptr<Owned> owned_;
-  friend JsonValue parse_go_json(std::string_view text);
-  friend class JsonParser;
+  using Member = std::pair<std::string_view, JsonValue>;
+  // An array's elements; empty for anything else.
+  const std::vector<JsonValue>& items() const;
+  // An object's members in document order, duplicates kept; empty for anything else.
+  const std::vector<Member>& members() const;
 
- public:
   // The value a Go struct field named `name` would receive. Members whose keys fold to `name` are all
   // taken into account as Go's decoder does: a later scalar or array replaces an earlier one, but a later
   // object is decoded *into* the earlier struct or map, so several objects are merged (earlier members
@@ -48,6 +42,24 @@ struct JsonValue {
   bool is_true() const { return kind == Kind::boolean && boolean; }
   // A non-empty array or object, or a non-empty string: something was asked for.
   bool is_set() const;
+
+  struct Document;  // the text, where each object and array ends, decoded strings
+
+ private:
+  struct Children {
+    std::vector<JsonValue> items;
+    std::vector<Member> members;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> index;  // (ASCII key's shape, member), sorted
+    std::vector<std::uint32_t> unindexed;                        // members with non-ASCII keys
+    std::vector<std::unique_ptr<JsonValue>> merged;              // views handed out by field()
+  };
+  Children& children() const;  // built on first use
+
+  std::shared_ptr<Document> doc_;  // objects and arrays only
+  std::uint32_t container_ = 0;    // which of the document's objects and arrays this is
+  mutable std::shared_ptr<Children> children_;
+  friend JsonValue parse_go_json(std::string_view text);
+  friend class JsonParser;
 };
 
 class JsonError : public std::runtime_error {

@@ -48,7 +48,7 @@ std::string check_mount_list(const JsonValue* mounts, std::string_view where,
                              const std::vector<std::string>& prefixes) {
   if (mounts == nullptr || mounts->kind == Kind::null) return "";
   if (mounts->kind != Kind::array) return std::string(where) + " is not a list";
-  for (const auto& m : mounts->items) {
+  for (const auto& m : mounts->items()) {
     if (m.kind != Kind::object) return std::string(where) + " holds something other than mounts";
     const JsonValue* type = m.field("Type");
     std::string t = type != nullptr && type->kind == Kind::string ? lower(type->string) : "";
@@ -74,7 +74,7 @@ std::string check_binds(const JsonValue* binds, std::string_view where,
                         const std::vector<std::string>& prefixes) {
   if (binds == nullptr || binds->kind == Kind::null) return "";
   if (binds->kind != Kind::array) return std::string(where) + " is not a list";
-  for (const auto& b : binds->items) {
+  for (const auto& b : binds->items()) {
     if (b.kind != Kind::string) return std::string(where) + " holds a non-string";
     std::string source(b.string.substr(0, b.string.find(':')));
     // A name is a named volume; anything with a slash is a host path (the engine's parser agrees).
@@ -88,7 +88,7 @@ std::string check_binds(const JsonValue* binds, std::string_view where,
 std::string check_security_opt(const JsonValue* opts, std::string_view where) {
   if (opts == nullptr || opts->kind == Kind::null) return "";
   if (opts->kind != Kind::array) return std::string(where) + " is not a list";
-  for (const auto& o : opts->items) {
+  for (const auto& o : opts->items()) {
     if (o.kind != Kind::string) return std::string(where) + " holds a non-string";
     std::string v = lower(o.string);
     if (v.find("unconfined") != std::string::npos || v.find("disable") != std::string::npos) {
@@ -103,7 +103,7 @@ std::string check_paths(const JsonValue& h, std::string_view where, std::string_
   const JsonValue* v = h.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
   if (v->kind != Kind::array) return std::string(where) + std::string(name) + " is not a list";
-  if (v->items.empty()) return std::string(where) + std::string(name) + " is empty (unmasks kernel paths)";
+  if (v->items().empty()) return std::string(where) + std::string(name) + " is empty (unmasks kernel paths)";
   return "";
 }
 
@@ -176,7 +176,7 @@ std::string service_escape(const JsonValue& body, const std::vector<std::string>
   }
   if (task != nullptr) {
     if (const JsonValue* nets = task->field("Networks"); nets != nullptr && nets->kind == Kind::array) {
-      for (const auto& n : nets->items) {
+      for (const auto& n : nets->items()) {
         const JsonValue* target = n.field("Target");
         if (target != nullptr && target->kind == Kind::string && lower(target->string) == "host") {
           return "TaskTemplate.Networks targets the host network";
