@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
@@ -15,12 +16,54 @@
 #include "pki/openssl.hpp"
 
 namespace dockgate::tls {
+namespace {
+
+// The write side's BIO: appends each record OpenSSL writes to the stream's out_ buffer. Flushing is the
+// stream's job (TlsStream::flush), so BIO_flush has nothing to do.
+int append_records(BIO* bio, const char* data, size_t n, size_t* written) {
+  static_cast<std::string*>(BIO_get_data(bio))->append(data, n);
+  *written = n;
+  return 1;
+}
+
+long records_ctrl(BIO*, int command, long, void*) {
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+const BIO_METHOD* records_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dockgate outgoing records");
+    if (m == nullptr || BIO_meth_set_write_ex(m, append_records) != 1 ||
+        BIO_meth_set_ctrl(m, records_ctrl) != 1 || BIO_meth_set_create(m, [](BIO* b) {
+                                                     BIO_set_init(b, 1);
+                                                     return 1;
+                                                   }) != 1) {
+      throw Error("cannot create a TLS write buffer: " + pki::openssl_errors());
+    }
+    return m;
+  }();
+  return method;
+}
+
+// Records are flushed in blocks of about this size, so a long write never holds more than this in out_.
+constexpr std::size_t kFlushAt = std::size_t{64} * 1024;
+
+}  // namespace
 
 TlsStream::TlsStream(net::Socket socket, Context context)
     : socket_(std::move(socket)), context_(std::move(context)), ssl_(SSL_new(context_.get())) {
   if (ssl_ == nullptr) throw Error("cannot create a TLS connection: " + pki::openssl_errors());
   socket_.non_blocking(true);
-  SSL_set_fd(ssl_, socket_.native_handle());
+  BIO* in = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
+  BIO* out = BIO_new(records_method());
+  if (in == nullptr || out == nullptr) {
+    BIO_free(in);
+    BIO_free(out);
+    SSL_free(ssl_);
+    throw Error("cannot create a TLS connection: " + pki::openssl_errors());
+  }
+  BIO_set_data(out, &out_);
+  SSL_set_bio(ssl_, in, out);
 }
 
 TlsStream::~TlsStream() {
@@ -69,12 +112,48 @@ asio::awaitable<void> TlsStream::wait_for(int result, const char* operation) {
   }
 }
 
+asio::awaitable<void> TlsStream::flush() {
+  while (out_sent_ < out_.size()) {
+    ssize_t n =
+        ::send(socket_.native_handle(), out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (n >= 0) {
+      out_sent_ += static_cast<std::size_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      co_await socket_.async_wait(net::Socket::wait_write, asio::use_awaitable);
+    } else if (errno != EINTR) {
+      throw boost::system::system_error(errno, boost::system::system_category(), "TLS write");
+    }
+  }
+  out_.clear();
+  out_sent_ = 0;
+}
+
+asio::awaitable<void> TlsStream::flush_quietly() {
+  int saved = errno;  // wait_for() reads the failed call's errno
+  try {
+    co_await flush();
+  } catch (const boost::system::system_error&) {
+    out_.clear();  // the peer is gone; the call's own failure is what gets reported
+    out_sent_ = 0;
+  }
+  errno = saved;
+}
+
 asio::awaitable<void> TlsStream::handshake() {
   while (true) {
     ERR_clear_error();
     errno = 0;
     int r = SSL_accept(ssl_);
-    if (r == 1) co_return;
+    if (r == 1) {
+      if (!out_.empty()) co_await flush();
+      co_return;
+    }
+    int error = SSL_get_error(ssl_, r);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+      if (!out_.empty()) co_await flush();  // this flight, before waiting for the client's next
+    } else if (!out_.empty()) {
+      co_await flush_quietly();  // the alert that tells the client why (certificate revoked, ...)
+    }
     co_await wait_for(r, "TLS handshake");
   }
 }
@@ -114,13 +193,15 @@ asio::awaitable<void> TlsStream::write(std::string_view bytes) {
     ERR_clear_error();
     errno = 0;
     size_t n = 0;
-    int r = SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n);
+    int r = SSL_write_ex(ssl_, bytes.data(), std::min(bytes.size(), kFlushAt), &n);
     if (r == 1) {
       bytes.remove_prefix(n);
+      if (out_.size() >= kFlushAt) co_await flush();
       continue;
     }
     co_await wait_for(r, "TLS write");
   }
+  if (out_sent_ < out_.size()) co_await flush();
 }
 
 asio::awaitable<void> TlsStream::finish_sending() {
@@ -129,20 +210,16 @@ asio::awaitable<void> TlsStream::finish_sending() {
   // close_notify, then a TCP FIN: Go's tls.Conn reports io.EOF for the first, and raw-socket readers (the
   // CLI's hijacked stdout copy) see the second. Reading continues until the client finishes too.
   ERR_clear_error();
-  int r = SSL_shutdown(ssl_);
-  while (r < 0) {
-    int e = SSL_get_error(ssl_, r);
-    if (e != SSL_ERROR_WANT_WRITE) break;  // nothing more we can tell a peer that is gone
-    co_await socket_.async_wait(net::Socket::wait_write, asio::use_awaitable);
-    ERR_clear_error();
-    r = SSL_shutdown(ssl_);
-  }
+  (void)SSL_shutdown(ssl_);  // writes close_notify into out_; never waits with this BIO
   ERR_clear_error();
+  co_await flush_quietly();  // nothing more we can tell a peer that is gone
   boost::system::error_code ec;
   socket_.shutdown(net::Socket::shutdown_send, ec);
 }
 
 asio::awaitable<void> TlsStream::wait_readable() {
+  if (out_.empty() && out_.capacity() > std::string().capacity())
+    std::string().swap(out_);  // idle: no buffer
   if (SSL_has_pending(ssl_) == 1) co_return;
   co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);
 }

@@ -1,12 +1,15 @@
-// TLS over a socket, with OpenSSL driving the socket's file descriptor directly and Asio only waiting for
+// TLS over a socket, with OpenSSL reading the socket's file descriptor directly and Asio only waiting for
 // readiness. Compared with asio::ssl::stream this keeps no fixed 17 KiB buffers or BIO pair per
-// connection (about 82 KiB per idle connection measured here), lets OpenSSL release its record buffers
-// when idle, and leaves room for kernel TLS, which needs OpenSSL on the real descriptor.
+// connection (about 82 KiB per idle connection measured here) and lets OpenSSL release its record buffers
+// when idle. Outgoing records are collected in a buffer of ours and leave in one send(2) per write():
+// OpenSSL's socket BIO makes every 16 KiB record its own system call and TCP segment. Kernel TLS, where a
+// kernel has it, would put OpenSSL's socket BIO back on the write side (it needs the real descriptor).
 #pragma once
 
 #include <openssl/types.h>
 
 #include <chrono>
+#include <string>
 
 #include "net/stream.hpp"
 #include "tls/context.hpp"
@@ -48,10 +51,16 @@ class TlsStream final : public net::Stream {
  private:
   // Waits for what OpenSSL said it needs after a call returned `result`; throws for real failures.
   asio::awaitable<void> wait_for(int result, const char* operation);
+  // Sends every collected record (a reader's alert or key update waits for the next write's flush).
+  asio::awaitable<void> flush();
+  // After a failed handshake or shutdown call: sends the alert OpenSSL wrote, if the peer still listens.
+  asio::awaitable<void> flush_quietly();
 
   net::Socket socket_;
   Context context_;
   SSL* ssl_ = nullptr;
+  std::string out_;  // records OpenSSL wrote, from out_sent_ on not yet sent
+  std::size_t out_sent_ = 0;
   bool sent_close_notify_ = false;
 };
 
