@@ -38,7 +38,7 @@ asio::awaitable<void> close_gently(Stream& stream, std::size_t limit, std::chron
 
 class PlainStream final : public Stream {
  public:
-  explicit PlainStream(Socket socket) : socket_(std::move(socket)) {}
+  explicit PlainStream(Socket socket);
   asio::awaitable<std::size_t> read_some(std::span<char> into) override;
   asio::awaitable<void> write(std::string_view bytes) override;
   asio::awaitable<void> finish_sending() override;
@@ -46,7 +46,14 @@ class PlainStream final : public Stream {
   void close() noexcept override;
 
  private:
+  // Counts a call that moved `bytes` without waiting; true when it is time to let others run.
+  bool yield_now(std::size_t bytes);
+  static constexpr int kYieldCalls = 64;
+  static constexpr std::size_t kYieldBytes = std::size_t{64} * 1024;
+
   Socket socket_;
+  int immediate_calls_ = 0;
+  std::size_t immediate_bytes_ = 0;
 };
 
 }  // namespace dockgate::net
