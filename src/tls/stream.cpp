@@ -112,6 +112,8 @@ asio::awaitable<void> TlsStream::wait_for(int result, const char* operation) {
   }
 }
 
+// Like PlainStream::write, but on out_ itself, re-read after every wait: a reader on this connection may
+// append records (an alert, a key update answer) while we wait for writability.
 asio::awaitable<void> TlsStream::flush() {
   while (out_sent_ < out_.size()) {
     ssize_t n =
