@@ -26,28 +26,35 @@ std::vector<std::string_view> split(std::string_view path) {
 
 using Segments = std::vector<std::string_view>;
 
-// Whether split path `s` fits split pattern `p`. Both are split once: the patterns when the table is
-// first used, the path once per request, since routing runs on every request.
-bool matches(const Segments& p, const Segments& s) {
-  auto wildcard = std::find(p.begin(), p.end(), "{*}");
+// An endpoint's method and pattern, split once when the table is first used (routing runs on every
+// request, so the path is split once and nothing else is measured per request).
+struct CompiledPattern {
+  std::string_view method;
+  Segments segments;
+  size_t wildcard;  // the index of "{*}"; segments.size() when there is none
+};
+
+// Whether split path `s` fits pattern `p`.
+bool matches(const CompiledPattern& p, const Segments& s) {
   auto segment_ok = [](std::string_view pat, std::string_view seg) {
     return pat == "{}" ? !seg.empty() : pat == seg;
   };
-  if (wildcard == p.end()) {
-    if (p.size() != s.size()) return false;
-    for (size_t i = 0; i < p.size(); ++i) {
-      if (!segment_ok(p[i], s[i])) return false;
+  const Segments& ps = p.segments;
+  if (p.wildcard == ps.size()) {
+    if (ps.size() != s.size()) return false;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      if (!segment_ok(ps[i], s[i])) return false;
     }
     return true;
   }
-  size_t before = static_cast<size_t>(wildcard - p.begin());
-  size_t after = p.size() - before - 1;
+  size_t before = p.wildcard;
+  size_t after = ps.size() - before - 1;
   if (s.size() < before + after + 1) return false;
   for (size_t i = 0; i < before; ++i) {
-    if (!segment_ok(p[i], s[i])) return false;
+    if (!segment_ok(ps[i], s[i])) return false;
   }
   for (size_t i = 0; i < after; ++i) {
-    if (!segment_ok(p[before + 1 + i], s[s.size() - after + i])) return false;
+    if (!segment_ok(ps[before + 1 + i], s[s.size() - after + i])) return false;
   }
   return true;
 }
@@ -282,9 +289,14 @@ Route route(std::string_view method, std::string_view target) {
   }
   r.path = path;
   if (!r.refused.empty()) return r;
-  static const std::vector<Segments> patterns = [] {
-    std::vector<Segments> out;
-    for (const auto& e : endpoints()) out.push_back(split(e.pattern));
+  static const std::vector<CompiledPattern> patterns = [] {
+    std::vector<CompiledPattern> out;
+    for (const auto& e : endpoints()) {
+      Segments segments = split(e.pattern);
+      size_t wildcard =
+          static_cast<size_t>(std::find(segments.begin(), segments.end(), "{*}") - segments.begin());
+      out.push_back({e.method, std::move(segments), wildcard});
+    }
     return out;
   }();
   Segments segments = split(path);
@@ -293,7 +305,7 @@ Route route(std::string_view method, std::string_view target) {
   const std::vector<Endpoint>& table = endpoints();
   for (bool exact : {true, false}) {
     for (size_t i = 0; i < table.size(); ++i) {
-      std::string_view em = table[i].method;
+      std::string_view em = patterns[i].method;
       bool method_ok = exact ? em == method : (method == "HEAD" && em == "GET");
       if (method_ok && matches(patterns[i], segments)) {
         r.endpoint = &table[i];

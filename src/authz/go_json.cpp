@@ -1,11 +1,11 @@
-// A strict JSON parser in two passes, and Go's field matching over the result. The first pass checks the
-// whole document and notes where each object and array ends; an object's or array's members are built
-// later, one level at a time, when the sandbox asks for them. It is on the path of every inspected request,
-// so it copies nothing it does not have to: strings without escapes are views into the body, and runs of
-// plain ASCII inside strings are skipped 16 bytes at a time.
+// A strict JSON parser that works a level at a time, and Go's field matching over the result. Parsing a
+// level checks it completely and skips the objects and arrays inside it with a structural scan that takes
+// 64 bytes at a time (quotes, escapes and brackets as bit masks), so a large Env or Labels that the sandbox
+// never reads costs a few cycles per 64 bytes. It is on the path of every inspected request, so it copies
+// nothing it does not have to: strings without escapes are views into the body.
 #include "authz/go_json.hpp"
 
-#include <emmintrin.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <charconv>
@@ -14,7 +14,7 @@
 namespace dockgate::authz {
 namespace {
 
-constexpr int kMaxDepth = 64;  // deeper than any Docker API body; refuse rather than recurse
+constexpr std::uint32_t kMaxDepth = 64;  // deeper than any Docker API body; refuse rather than recurse
 
 // Go 1.19's encoding/json field matching: ASCII letters fold to lower case, and two non-ASCII letters fold
 // to ASCII ones: U+017F (ſ) to 's' and U+212A (Kelvin sign) to 'k'. Returns the folded form of the
@@ -57,65 +57,274 @@ bool fold_equal(std::string_view key, std::string_view field) {
   return i == key.size() && j == field.size();
 }
 
+// ---- skipping objects and arrays that are not read ----
+//
+// 64 bytes at a time, as bit masks (one bit per byte): quotes, backslashes and brackets are found with
+// vector compares, escaped bytes from the backslashes, the bytes inside strings as the prefix XOR of the
+// unescaped quotes, and the brackets outside strings are counted. A block without the closing bracket
+// costs a few dozen instructions, whatever its content. The same loop is built for SSE2 (any x86-64) and
+// for AVX2 where the processor has it.
+
+struct Skipped {
+  enum Stop { closed, too_deep, end } stop;
+  const char* at;  // the closing bracket, the bracket nested too deeply, or the end
+};
+
+// The masks of one 64-byte block: which bytes are quotes, backslashes, opening and closing brackets.
+struct Block {
+  std::uint64_t quote, backslash, open, close;
+};
+
+// The bytes of a block that a backslash escapes. `carry` says the previous block ended in an escaping
+// backslash, and is set when this one does. A backslash that is itself escaped escapes nothing.
+inline std::uint64_t escaped_bytes(std::uint64_t backslash, std::uint64_t& carry) {
+  std::uint64_t escaped = carry;
+  carry = 0;
+  std::uint64_t escaping = backslash & ~escaped;
+  while (escaping != 0) {
+    int i = __builtin_ctzll(escaping);
+    if (i == 63) {
+      carry = 1;
+      break;
+    }
+    std::uint64_t next = std::uint64_t{1} << (i + 1);
+    escaped |= next;
+    escaping &= ~((next << 1) - 1);  // what follows the escaped byte
+  }
+  return escaped;
+}
+
+// The number of bits set, without the POPCNT instruction that baseline x86-64 lacks.
+[[gnu::always_inline]] inline std::uint32_t bit_count(std::uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555u);
+  x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+  return static_cast<std::uint32_t>((x * 0x0101010101010101u) >> 56);
+}
+
+// Bit i set when an odd number of bits 0..i are: the bytes from an opening quote up to its closing one.
+[[gnu::always_inline]] inline std::uint64_t prefix_xor(std::uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// Where the scan stands between blocks.
+struct SkipState {
+  std::uint32_t depth = 1;  // brackets open, the skipped one included
+  std::uint64_t in_string = 0, escape_carry = 0;
+};
+
+// One block at `p`: true when the skip stops in it (`out` says where and why). `Popcnt`: the caller is
+// built for a processor with the POPCNT instruction.
+template <bool Popcnt>
+[[gnu::always_inline]] inline bool skip_step(const Block& b, const char* p, std::uint32_t level,
+                                             SkipState& st, Skipped& out) {
+  auto count = [](std::uint64_t x) {
+    return Popcnt ? static_cast<std::uint32_t>(__builtin_popcountll(x)) : bit_count(x);
+  };
+  std::uint64_t escaped =
+      (b.backslash | st.escape_carry) != 0 ? escaped_bytes(b.backslash, st.escape_carry) : 0;
+  std::uint64_t quotes = b.quote & ~escaped;
+  if ((b.open | b.close) == 0) {
+    // No bracket at all, as in most of a long Env or Labels: only whether it ends inside a string matters.
+    if (count(quotes) & 1) st.in_string = ~st.in_string;
+    return false;
+  }
+  std::uint64_t strings = prefix_xor(quotes) ^ st.in_string;
+  st.in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(strings) >> 63);  // all ones or none
+  std::uint64_t opens = b.open & ~strings, closes = b.close & ~strings;
+  std::uint32_t n_open = count(opens), n_close = count(closes);
+  if (n_close < st.depth && level - 1 + st.depth + n_open <= kMaxDepth) {
+    st.depth = st.depth + n_open - n_close;  // neither closes the skipped bracket nor nests too deeply
+    return false;
+  }
+  for (std::uint64_t both = opens | closes; both != 0; both &= both - 1) {
+    int i = __builtin_ctzll(both);
+    if ((opens >> i) & 1) {
+      if (level + st.depth > kMaxDepth) {
+        out = {Skipped::too_deep, p + i};
+        return true;
+      }
+      ++st.depth;
+    } else if (--st.depth == 0) {
+      out = {Skipped::closed, p + i};
+      return true;
+    }
+  }
+  return false;
+}
+
+// '[' and '{' differ only in bit 0x20, as do ']' and '}': one comparison finds both.
+[[gnu::always_inline]] inline Block classify_sse2(const char* p) {
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), case_bit = _mm_set1_epi8(0x20),
+                open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
+  Block b{0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + std::ptrdiff_t{16} * i));
+    __m128i folded = _mm_or_si128(bytes, case_bit);
+    auto mask = [](__m128i eq) {
+      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(eq)));
+    };
+    b.quote |= mask(_mm_cmpeq_epi8(bytes, quote)) << (16 * i);
+    b.backslash |= mask(_mm_cmpeq_epi8(bytes, backslash)) << (16 * i);
+    b.open |= mask(_mm_cmpeq_epi8(folded, open)) << (16 * i);
+    b.close |= mask(_mm_cmpeq_epi8(folded, close)) << (16 * i);
+  }
+  return b;
+}
+
+[[gnu::target("avx2"), gnu::always_inline]] inline Block classify_avx2(const char* p) {
+  const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'),
+                case_bit = _mm256_set1_epi8(0x20), open = _mm256_set1_epi8('{'),
+                close = _mm256_set1_epi8('}');
+  Block b{0, 0, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + std::ptrdiff_t{32} * i));
+    __m256i folded = _mm256_or_si256(bytes, case_bit);
+    const int shift = 32 * i;
+    b.quote |=
+        std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, quote)))}
+        << shift;
+    b.backslash |=
+        std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, backslash)))}
+        << shift;
+    b.open |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(folded, open)))}
+              << shift;
+    b.close |=
+        std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(folded, close)))}
+        << shift;
+  }
+  return b;
+}
+
+// The last, short block, padded with spaces (which are none of the bytes looked for).
+struct Tail {
+  char bytes[64];
+  Tail(const char* p, const char* end) {
+    std::memset(bytes, ' ', sizeof bytes);
+    std::memcpy(bytes, p, static_cast<size_t>(end - p));
+  }
+};
+
+// The loop twice, for each instruction set: GCC gives a target attribute to a function, not to one
+// instantiation of a template, and will not inline AVX2 code into a function built without it.
+Skipped skip_blocks_sse2(const char* p, const char* end, std::uint32_t level) {
+  SkipState st;
+  Skipped out{Skipped::end, end};
+  for (; end - p >= 64; p += 64) {
+    if (skip_step<false>(classify_sse2(p), p, level, st, out)) return out;
+  }
+  if (p < end) {
+    Tail tail(p, end);
+    if (skip_step<false>(classify_sse2(tail.bytes), p, level, st, out)) return out;
+  }
+  return {Skipped::end, end};
+}
+
+[[gnu::target("avx2,popcnt")]] Skipped skip_blocks_avx2(const char* p, const char* end, std::uint32_t level) {
+  SkipState st;
+  Skipped out{Skipped::end, end};
+  for (; end - p >= 64; p += 64) {
+    if (skip_step<true>(classify_avx2(p), p, level, st, out)) return out;
+  }
+  if (p < end) {
+    Tail tail(p, end);
+    if (skip_step<true>(classify_avx2(tail.bytes), p, level, st, out)) return out;
+  }
+  return {Skipped::end, end};
+}
+
+// From just after an opening bracket at nesting level `level` to its closing bracket.
+bool avx2_skip = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+
+Skipped skip_blocks(const char* p, const char* end, std::uint32_t level) {
+  return avx2_skip ? skip_blocks_avx2(p, end, level) : skip_blocks_sse2(p, end, level);
+}
+
 }  // namespace
 
 struct JsonValue::Document {
   std::string_view text;
-  // Every object and array in document order: where it starts ('{' or '['), where it ends (one past the
-  // closing bracket), and the index of the first one after it (so a parent skips a child's subtree).
-  struct Container {
-    std::uint32_t begin = 0, end = 0, next = 0;
-  };
-  std::vector<Container> containers;
   std::vector<std::unique_ptr<std::string>> decoded;  // strings that had escapes
+};
+
+// An object's members by folded key, in one allocation: open addressing over the ASCII keys' hashes
+// (`hash` and `first`, a power of two in size, at most half full), each slot the first member with that
+// hash and `next` chaining the later ones in document order.
+struct JsonValue::Index {
+  std::uint32_t size = 0;           // slots
+  std::uint32_t shift = 0;          // 32 - log2(size)
+  std::vector<std::uint32_t> data;  // hash[size], first[size], next[members]
+  std::uint32_t* hash() { return data.data(); }
+  std::uint32_t* first() { return data.data() + size; }
+  std::uint32_t* next() { return data.data() + size_t{2} * size; }
 };
 
 class JsonParser {
  public:
-  explicit JsonParser(JsonValue::Document& doc)
-      : doc_(doc), begin_(doc.text.data()), p_(begin_), end_(begin_ + doc.text.size()) {}
+  JsonParser(JsonValue::Document& doc, std::uint32_t at)
+      : doc_(doc), begin_(doc.text.data()), p_(begin_ + at), end_(begin_ + doc.text.size()) {}
 
-  // The first pass: the whole text, strictly; records every container.
-  void check_document() {
+  // The root value, its top level parsed at once (not skipped first), and nothing after it.
+  void root(JsonValue& v, JsonValue::Children& top) {
     if (doc_.text.size() >= UINT32_MAX) fail("document too large");
     skip_space();
-    check_value(0);
+    if (p_ != end_ && (*p_ == '{' || *p_ == '[')) {
+      v.kind = *p_ == '{' ? JsonValue::Kind::object : JsonValue::Kind::array;
+      v.doc_ = &doc_;
+      v.begin_ = offset();
+      v.depth_ = 1;
+      build(v, top);
+      v.end_ = offset();
+    } else {
+      value(v, 0);
+    }
     skip_space();
     if (p_ != end_) fail("data after the JSON document");
   }
 
-  // The value at the start of the (checked) text, whose containers, if any, are built later.
-  void root(JsonValue& v, const std::shared_ptr<JsonValue::Document>& doc) {
-    skip_space();
-    std::uint32_t next = 0;
-    value(v, next, doc);
-  }
-
-  // One level of a checked container: its members or items, nested containers left unbuilt.
+  // One level of an object or array, checked strictly: its members or items, nested objects and arrays
+  // skipped (and parsed when they are read).
   void build(const JsonValue& v, JsonValue::Children& out) {
-    const auto& c = doc_.containers[v.container_];
-    p_ = begin_ + c.begin + 1;
-    std::uint32_t next = v.container_ + 1;
+    ++p_;  // '{' or '['
     skip_space();
     if (v.kind == JsonValue::Kind::object) {
-      while (*p_ != '}') {
-        std::string_view key = string();
-        skip_space();
-        ++p_;  // :
-        skip_space();
-        value(out.members.emplace_back(key, JsonValue{}).second, next, v.doc_);
-        skip_space();
-        if (*p_ == ',') ++p_;
-        skip_space();
+      out.members.reserve(64);
+      if (p_ != end_ && *p_ == '}') {
+        ++p_;
+      } else {
+        while (true) {
+          if (p_ == end_ || *p_ != '"') fail("expected a string key");
+          bool ascii = true;
+          std::string_view key = string(&ascii);
+          if (!ascii) out.non_ascii.push_back(static_cast<std::uint32_t>(out.members.size()));
+          skip_space();
+          if (p_ == end_ || *p_ != ':') fail("expected ':'");
+          ++p_;
+          skip_space();
+          value(out.members.emplace_back(key, JsonValue{}).second, v.depth_);
+          if (!next_or_close('}', "unexpected end in an object", "expected ',' or '}'")) break;
+        }
       }
     } else {
-      while (*p_ != ']') {
-        value(out.items.emplace_back(), next, v.doc_);
-        skip_space();
-        if (*p_ == ',') ++p_;
-        skip_space();
+      out.items.reserve(8);
+      if (p_ != end_ && *p_ == ']') {
+        ++p_;
+      } else {
+        while (true) {
+          value(out.items.emplace_back(), v.depth_);
+          if (!next_or_close(']', "unexpected end in an array", "expected ',' or ']'")) break;
+        }
       }
     }
+    // The skip that found this level's end and the parse of it agree on every well-formed text (the root's
+    // end is found here).
+    if (v.end_ != 0 && offset() != v.end_) fail("unbalanced brackets");
   }
 
  private:
@@ -127,6 +336,20 @@ class JsonParser {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
 
+  // After a member or item: true at a ',' (and past it), false at the closing bracket (and past it).
+  bool next_or_close(char close, const char* at_end, const char* otherwise) {
+    skip_space();
+    if (p_ == end_) fail(at_end);
+    if (*p_ == ',') {
+      ++p_;
+      skip_space();
+      return true;
+    }
+    if (*p_ != close) fail(otherwise);
+    ++p_;
+    return false;
+  }
+
   void expect_word(const char* word, size_t n) {
     if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) fail("unexpected character");
     p_ += n;
@@ -134,137 +357,75 @@ class JsonParser {
 
   std::uint32_t offset() const { return static_cast<std::uint32_t>(p_ - begin_); }
 
-  // ---- the first pass ----
-
-  void check_value(int depth) {
+  // The value at p_ into `v`, inside a container at nesting level `depth` (0 for the root). An object or
+  // array is skipped here and parsed when read; the root's top level is parsed at once.
+  void value(JsonValue& v, std::uint32_t depth) {
     if (p_ == end_) fail("unexpected end");
     switch (*p_) {
       case '{':
-      case '[':
+      case '[': {
         if (depth >= kMaxDepth) fail("nested too deeply");
-        check_container(depth + 1);
+        v.kind = *p_ == '{' ? JsonValue::Kind::object : JsonValue::Kind::array;
+        v.doc_ = &doc_;
+        v.begin_ = offset();
+        v.depth_ = static_cast<std::uint16_t>(depth + 1);
+        skip_container(v.depth_);
+        v.end_ = offset();
         break;
+      }
       case '"':
-        check_string();
+        v.kind = JsonValue::Kind::string;
+        v.string = string(nullptr);
         break;
       case 't':
         expect_word("true", 4);
+        v.kind = JsonValue::Kind::boolean;
+        v.boolean = true;
         break;
       case 'f':
         expect_word("false", 5);
+        v.kind = JsonValue::Kind::boolean;
         break;
       case 'n':
         expect_word("null", 4);
         break;
       default:
-        number(false);
+        v.kind = JsonValue::Kind::number;
+        v.number = number();
     }
   }
 
-  void check_container(int depth) {
-    const bool object = *p_ == '{';
-    const char close = object ? '}' : ']';
-    auto index = doc_.containers.size();
-    doc_.containers.push_back({offset(), 0, 0});
-    ++p_;
-    skip_space();
-    if (p_ != end_ && *p_ == close) {
+  // From the '{' or '[' at p_ (at nesting level `level`) to one past its matching bracket. What lies
+  // between is not checked, except that it nests at most kMaxDepth levels and its brackets pair up.
+  void skip_container(std::uint32_t level) {
+    const char opening = *p_;
+    // An empty object or array, common in Docker bodies, needs no block scan.
+    const char* q = p_ + 1;
+    while (q != end_ && (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')) ++q;
+    if (q != end_ && (*q == '}' || *q == ']')) {
+      p_ = q;
+      if ((*q == '}') != (opening == '{')) fail("mismatched brackets");
       ++p_;
-    } else {
-      while (true) {
-        skip_space();
-        if (object) {
-          if (p_ == end_ || *p_ != '"') fail("expected a string key");
-          check_string();
-          skip_space();
-          if (p_ == end_ || *p_ != ':') fail("expected ':'");
-          ++p_;
-          skip_space();
-        }
-        check_value(depth);
-        skip_space();
-        if (p_ == end_) fail(object ? "unexpected end in an object" : "unexpected end in an array");
-        if (*p_ == ',') {
-          ++p_;
-          continue;
-        }
-        if (*p_ != close) fail(object ? "expected ',' or '}'" : "expected ',' or ']'");
-        ++p_;
-        break;
-      }
+      return;
     }
-    doc_.containers[index].end = offset();
-    doc_.containers[index].next = static_cast<std::uint32_t>(doc_.containers.size());
-  }
-
-  // A string at p_ (on its opening quote), checked but not decoded.
-  void check_string() {
-    ++p_;  // "
-    while (true) {
-      skip_plain();
-      if (p_ == end_) fail("unterminated string");
-      auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
+    Skipped r = skip_blocks(p_ + 1, end_, level);
+    p_ = r.at;
+    switch (r.stop) {
+      case Skipped::closed:
+        if ((*p_ == '}') != (opening == '{')) fail("mismatched brackets");
         ++p_;
         return;
-      }
-      if (c < 0x20) fail("control character in a string");
-      if (c >= 0x80) {
-        utf8(nullptr);
-        continue;
-      }
-      // A backslash.
-      if (++p_ == end_) fail("unterminated string");
-      char e = *p_++;
-      if (e == 'u') {
-        (void)escaped_code_point();
-      } else if (std::strchr("\"\\/bfnrt", e) == nullptr || e == 0) {
-        fail("bad escape");
-      }
+      case Skipped::too_deep:
+        fail("nested too deeply");
+      case Skipped::end:
+        fail(opening == '{' ? "unexpected end in an object" : "unexpected end in an array");
     }
   }
 
-  // ---- building, on checked text ----
-
-  // The value at p_ into `v`; a nested container becomes the document's container `next`, skipped over.
-  void value(JsonValue& v, std::uint32_t& next, const std::shared_ptr<JsonValue::Document>& doc) {
-    switch (*p_) {
-      case '{':
-      case '[': {
-        v.kind = *p_ == '{' ? JsonValue::Kind::object : JsonValue::Kind::array;
-        v.doc_ = doc;
-        v.container_ = next;
-        const auto& c = doc_.containers[next];
-        p_ = begin_ + c.end;
-        next = c.next;
-        break;
-      }
-      case '"':
-        v.kind = JsonValue::Kind::string;
-        v.string = string();
-        break;
-      case 't':
-        p_ += 4;
-        v.kind = JsonValue::Kind::boolean;
-        v.boolean = true;
-        break;
-      case 'f':
-        p_ += 5;
-        v.kind = JsonValue::Kind::boolean;
-        break;
-      case 'n':
-        p_ += 4;
-        break;
-      default:
-        v.kind = JsonValue::Kind::number;
-        v.number = number(true);
-    }
-  }
-
-  // JSON's number grammar, then (when `value`, or when it might be out of float64's range) the value.
-  double number(bool value) {
+  // JSON's number grammar, and its value; Go refuses a number out of float64's range (strconv.ErrRange).
+  double number() {
     const char* start = p_;
-    bool exponent = false;
+    bool plain = true;  // digits only: an integer
     if (p_ != end_ && *p_ == '-') ++p_;
     if (p_ == end_ || *p_ < '0' || *p_ > '9') fail("unexpected character");
     if (*p_ == '0') {
@@ -273,26 +434,31 @@ class JsonParser {
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
     if (p_ != end_ && *p_ == '.') {
+      plain = false;
       ++p_;
       if (p_ == end_ || *p_ < '0' || *p_ > '9') fail("a digit must follow '.'");
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
-      exponent = true;
+      plain = false;
       ++p_;
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
       if (p_ == end_ || *p_ < '0' || *p_ > '9') fail("a digit must follow the exponent");
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
-    // Fifteen characters without an exponent cannot leave float64's range either way.
-    if (!value && !exponent && p_ - start <= 15) return 0;
+    // An integer of up to 15 digits is exact as a double; the usual 0 and small sizes go this way.
+    if (plain && p_ - start <= 15) {
+      std::int64_t n = 0;
+      for (const char* d = *start == '-' ? start + 1 : start; d != p_; ++d) n = n * 10 + (*d - '0');
+      return static_cast<double>(*start == '-' ? -n : n);
+    }
     double d = 0;
     auto [ptr, ec] = std::from_chars(start, p_, d);
-    // Go's decoder refuses a number out of float64's range (strconv.ErrRange), so the engine would too.
     if (ec == std::errc::result_out_of_range) fail("number out of range");
     if (ec != std::errc() || ptr != p_) fail("bad number");
     return d;
   }
+
   // Advances over plain ASCII string bytes (not '"', '\\', control or non-ASCII), 16 at a time.
   void skip_plain() {
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
@@ -401,8 +567,8 @@ class JsonParser {
   }
 
   // A string at p_ (on its opening quote). Without escapes: a view into the text. With escapes: decoded
-  // into a copy that the document owns.
-  std::string_view string() {
+  // into a copy that the document owns. `ascii`, when given, is cleared if the string has non-ASCII bytes.
+  std::string_view string(bool* ascii) {
     ++p_;  // "
     const char* start = p_;
     while (true) {
@@ -416,6 +582,7 @@ class JsonParser {
       }
       if (c == '\\') break;
       if (c < 0x20) fail("control character in a string");
+      if (ascii != nullptr) *ascii = false;
       utf8(nullptr);
     }
     auto owned = std::make_unique<std::string>(start, static_cast<size_t>(p_ - start));
@@ -467,6 +634,10 @@ class JsonParser {
           fail("bad escape");
       }
     }
+    if (ascii != nullptr) {
+      *ascii =
+          std::all_of(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    }
     doc_.decoded.push_back(std::move(owned));
     return *doc_.decoded.back();
   }
@@ -490,40 +661,58 @@ bool may_match(std::string_view key, std::string_view name) {
   return false;
 }
 
-}  // namespace
-
-bool go_fold_equal(std::string_view key, std::string_view field) {
-  return fold_equal(key, field);
-}
-
-namespace {
-
 bool is_ascii(std::string_view key) {
   unsigned char all = 0;
   for (char c : key) all |= static_cast<unsigned char>(c);
   return all < 0x80;
 }
 
-// An ASCII key's index entry: its length and its folded first and last bytes. ASCII folds byte for byte,
-// so keys that fold alike share a shape; the comparison after the look-up tells the rest apart. Cheaper to
-// take than any hash of the whole key, and it leaves few candidates among one object's members.
-std::uint32_t shape(std::string_view key) {
-  if (key.empty()) return 0;
-  return (static_cast<std::uint32_t>(std::min<size_t>(key.size(), 0xFFFF)) << 16) |
-         (static_cast<std::uint32_t>(
-              static_cast<unsigned char>(ascii_lower(static_cast<unsigned char>(key.front()))))
-          << 8) |
-         static_cast<unsigned char>(ascii_lower(static_cast<unsigned char>(key.back())));
+// A hash of an ASCII key under folding: its length and its first and last eight bytes (four, or three
+// single bytes, for shorter keys), with bit 0x20 set in every byte, which lower-cases letters (and merges a
+// few punctuation pairs, which the comparison after the look-up tells apart). Keys that fold alike hash
+// alike; a handful of instructions, no loop.
+std::uint32_t folded_hash(std::string_view key) {
+  constexpr std::uint64_t kCase = 0x2020202020202020u;
+  const char* p = key.data();
+  const size_t n = key.size();
+  std::uint64_t front = 0, back = 0;
+  if (n >= 8) {
+    std::memcpy(&front, p, 8);
+    std::memcpy(&back, p + n - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t a = 0, b = 0;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    front = a;
+    back = b;
+  } else if (n > 0) {
+    front = static_cast<unsigned char>(p[0]) | (std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) |
+            (std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16);
+  }
+  std::uint64_t h = (((front | kCase) * 0x9E3779B97F4A7C15u) ^ (back | kCase) ^ n) * 0xC2B2AE3D27D4EB4Fu;
+  return static_cast<std::uint32_t>(h >> 32);  // the product's high bits depend on every input bit
 }
 
 constexpr size_t kIndexFrom = 12;  // smaller objects are scanned; an index costs more than it saves
 
 }  // namespace
 
+bool go_fold_equal(std::string_view key, std::string_view field) {
+  return fold_equal(key, field);
+}
+
+bool use_avx2_skip_for_tests(bool on) {
+  bool was = avx2_skip;
+  avx2_skip = on && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  return was;
+}
+
 JsonValue::Children& JsonValue::children() const {
   if (!children_) {
-    children_ = std::make_shared<Children>();
-    if (doc_ && (kind == Kind::object || kind == Kind::array)) JsonParser(*doc_).build(*this, *children_);
+    auto built = std::make_shared<Children>();
+    if (doc_ != nullptr && (kind == Kind::object || kind == Kind::array))
+      JsonParser(*doc_, begin_).build(*this, *built);
+    children_ = std::move(built);  // only once it is complete: a level that failed fails every time
   }
   return *children_;
 }
@@ -557,37 +746,52 @@ const JsonValue* JsonValue::field(std::string_view name) const {
     ++count;
   };
   if (members.size() >= kIndexFrom && is_ascii(name)) {
-    // The sandbox asks dozens of fields of HostConfig and the body: index every key once, then each look-up
-    // is a binary search. Keys with non-ASCII bytes (which may fold to a shorter ASCII name) are kept
+    // The sandbox asks dozens of fields of HostConfig and of the body: index the ASCII keys once, then each
+    // look-up is a hash probe. Keys with non-ASCII bytes (which may fold to a shorter ASCII name) are kept
     // aside and compared every time; real bodies have none.
-    auto& index = c.index;
-    if (index.empty()) {
-      index.reserve(members.size());
-      for (size_t i = 0; i < members.size(); ++i) {
-        std::string_view key = members[i].first;
-        if (is_ascii(key)) {
-          index.emplace_back(shape(key), static_cast<std::uint32_t>(i));
-        } else {
-          c.unindexed.push_back(static_cast<std::uint32_t>(i));
+    if (!c.index) {
+      auto index = std::make_unique<Index>();
+      std::uint32_t size = 32, shift = 27;  // a slot is the hash's top log2(size) bits
+      while (size < 2 * members.size()) size *= 2, --shift;
+      index->size = size;
+      index->shift = shift;
+      index->data.assign(2 * size_t{size} + members.size(), UINT32_MAX);
+      std::uint32_t* hash = index->hash();
+      std::uint32_t* first = index->first();
+      std::uint32_t* next = index->next();
+      // Last member first, each put at the head of its chain: the chains end up in document order.
+      auto odd = c.non_ascii.rbegin();
+      for (auto i = static_cast<std::uint32_t>(members.size()); i-- > 0;) {
+        if (odd != c.non_ascii.rend() && *odd == i) {
+          ++odd;
+          continue;
         }
+        std::uint32_t h = folded_hash(members[i].first);
+        std::uint32_t s = h >> shift;
+        while (first[s] != UINT32_MAX && hash[s] != h) s = (s + 1) & (size - 1);
+        hash[s] = h;
+        next[i] = first[s];
+        first[s] = i;
       }
-      std::sort(index.begin(), index.end());
+      c.index = std::move(index);
     }
-    const std::uint32_t want = shape(name);
-    auto it = std::lower_bound(index.begin(), index.end(), std::pair<std::uint32_t, std::uint32_t>{want, 0});
-    auto odd = c.unindexed.begin();
+    Index& index = *c.index;
+    const std::uint32_t h = folded_hash(name);
+    const std::uint32_t mask = index.size - 1;
+    std::uint32_t s = h >> index.shift;
+    while (index.first()[s] != UINT32_MAX && index.hash()[s] != h) s = (s + 1) & mask;
+    std::uint32_t i = index.first()[s];
+    auto odd = c.non_ascii.begin();
     // Both lists are in document order: merge them, so that the last match is the last in the body.
-    while (true) {
-      bool more_indexed = it != index.end() && it->first == want;
-      bool more_odd = odd != c.unindexed.end();
-      if (!more_indexed && !more_odd) break;
-      std::uint32_t i = 0;
-      if (more_indexed && (!more_odd || it->second < *odd)) {
-        i = (it++)->second;
+    while (i != UINT32_MAX || odd != c.non_ascii.end()) {
+      std::uint32_t m = 0;
+      if (i != UINT32_MAX && (odd == c.non_ascii.end() || i < *odd)) {
+        m = i;
+        i = index.next()[i];
       } else {
-        i = *odd++;
+        m = *odd++;
       }
-      if (fold_equal(members[i].first, name)) take(i);
+      if (fold_equal(members[m].first, name)) take(m);
     }
   } else {
     for (size_t i = 0; i < members.size(); ++i) {
@@ -611,7 +815,12 @@ const JsonValue* JsonValue::field(std::string_view name) const {
   auto& into = merged->children_->members;
   for (size_t n = 0; n < count; ++n) {
     const JsonValue& v = members[found[n]].second;
-    if (v.kind == Kind::object) into.insert(into.end(), v.members().begin(), v.members().end());
+    if (v.kind != Kind::object) continue;
+    for (const auto& member : v.members()) {
+      if (!is_ascii(member.first))
+        merged->children_->non_ascii.push_back(static_cast<std::uint32_t>(into.size()));
+      into.push_back(member);
+    }
   }
   c.merged.push_back(std::move(merged));
   return c.merged.back().get();
@@ -638,10 +847,11 @@ bool JsonValue::is_set() const {
 JsonValue parse_go_json(std::string_view text) {
   auto doc = std::make_shared<JsonValue::Document>();
   doc->text = text;
-  JsonParser(*doc).check_document();
   JsonValue root;
-  JsonParser(*doc).root(root, doc);
-  root.doc_ = std::move(doc);  // a string root's decoded copy lives there too
+  auto top = std::make_shared<JsonValue::Children>();
+  JsonParser(*doc, 0).root(root, *top);
+  top->owner = std::move(doc);  // a string root's decoded copy lives there too
+  root.children_ = std::move(top);
   return root;
 }
 

@@ -1,8 +1,11 @@
 // JSON read the way the Docker engine's Go code reads it, so that a body is judged as the engine will act
 // on it: object keys match field names case-insensitively (with Go's folding of 'ſ' to s and the Kelvin
-// sign to k), the last of several matching keys wins, and \u escapes are decoded. Anything that does not
-// parse strictly (trailing data included, which Go's decoder would silently ignore) is an error, so an
-// odd body is denied rather than guessed at.
+// sign to k), the last of several matching keys wins, and \u escapes are decoded. Every part that is read
+// is parsed strictly: the grammar, strings (valid UTF-8, no lone surrogates, no control characters),
+// numbers, and no data after the document (which Go's decoder would silently ignore). An object or array
+// that is never read is only skipped, its brackets matched outside strings: Go's decoder checks the syntax
+// of the whole document before it sets any field, so a body that is malformed only there is refused by
+// the engine, and on any well-formed body the skip ends exactly where a parser would.
 #pragma once
 
 #include <cstdint>
@@ -16,15 +19,23 @@
 
 namespace dockgate::authz {
 
-// A parsed value. The whole document is checked when it is parsed, but an object's or array's members are
-// built only when first asked for (items(), members(), field()): the sandbox reads a dozen fields of a
-// container-create body and never its Env or Labels. Strings and keys are views: into the parsed text where
-// they had no escapes, otherwise into decoded copies owned by the document. The text must outlive the
-// values. Building on demand mutates shared state, so one document belongs to one thread at a time.
+// A parsed value. An object's or array's members are parsed, strictly, only when first asked for (items(),
+// members(), field()), and those calls throw JsonError when that level is malformed: the sandbox reads a
+// dozen fields of a container-create body and never its Env or Labels. Strings and keys are views: into
+// the parsed text where they had no escapes, otherwise into decoded copies owned by the document. The text
+// and the root value returned by parse_go_json must outlive the values. Building on demand mutates shared
+// state, so one document belongs to one thread at a time.
 struct JsonValue {
-  enum class Kind { null, boolean, number, string, array, object };
+  enum class Kind : std::uint8_t { null, boolean, number, string, array, object };
   Kind kind = Kind::null;
   bool boolean = false;
+
+ private:
+  std::uint16_t depth_ = 0;  // an object's or array's nesting level; the root's is 1
+  std::uint32_t begin_ = 0;  // where the object or array starts ('{' or '[')
+  std::uint32_t end_ = 0;    // one past its closing bracket
+
+ public:
   double number = 0;
   std::string_view string;
 
@@ -46,17 +57,18 @@ struct JsonValue {
   struct Document;  // the text, where each object and array ends, decoded strings
 
  private:
+  struct Index;
   struct Children {
     std::vector<JsonValue> items;
     std::vector<Member> members;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> index;  // (ASCII key's shape, member), sorted
-    std::vector<std::uint32_t> unindexed;                        // members with non-ASCII keys
-    std::vector<std::unique_ptr<JsonValue>> merged;              // views handed out by field()
+    std::vector<std::uint32_t> non_ascii;            // members whose keys have non-ASCII bytes
+    std::unique_ptr<Index> index;                    // by folded key, for large objects
+    std::vector<std::unique_ptr<JsonValue>> merged;  // views handed out by field()
+    std::shared_ptr<Document> owner;                 // the root's: the document lives as long as it
   };
   Children& children() const;  // built on first use
 
-  std::shared_ptr<Document> doc_;  // objects and arrays only
-  std::uint32_t container_ = 0;    // which of the document's objects and arrays this is
+  Document* doc_ = nullptr;  // objects and arrays only
   mutable std::shared_ptr<Children> children_;
   friend JsonValue parse_go_json(std::string_view text);
   friend class JsonParser;
@@ -68,10 +80,15 @@ class JsonError : public std::runtime_error {
 };
 
 // Parses one JSON document (RFC 8259, strictly: no BOM, valid UTF-8, no lone surrogates, at most 64 levels
-// deep). Throws JsonError with the byte offset of the problem. The result's strings point into `text`.
+// deep), the top level at once and the levels below when they are read. Throws JsonError with the byte
+// offset of the problem. The result's strings point into `text`.
 JsonValue parse_go_json(std::string_view text);
 
 // Whether two keys are equal under Go's encoding/json case folding.
 bool go_fold_equal(std::string_view key, std::string_view field);
+
+// For tests: skip unread objects and arrays with the AVX2 scanner (where the processor has it; the default
+// there) or the SSE2 one. Returns the previous choice. Not thread-safe.
+bool use_avx2_skip_for_tests(bool on);
 
 }  // namespace dockgate::authz

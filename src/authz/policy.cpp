@@ -21,8 +21,20 @@ namespace {
   throw Error(message);
 }
 
-bool glob(const std::string& pattern, const std::string& text) {
-  return ::fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+// fnmatch(3) without flags, with the patterns policies mostly use answered without it: a plain name, "*",
+// and a prefix such as "ci-*" or "container.*".
+bool glob(const std::string& pattern, std::string_view text) {
+  size_t meta = 0;
+  while (meta < pattern.size()) {
+    char c = pattern[meta];
+    if (c == '*' || c == '?' || c == '[' || c == '\\') break;
+    ++meta;
+  }
+  if (meta == pattern.size()) return text == pattern;
+  if (meta == pattern.size() - 1 && pattern.back() == '*') {
+    return text.substr(0, meta) == std::string_view(pattern).substr(0, meta);
+  }
+  return ::fnmatch(pattern.c_str(), std::string(text).c_str(), 0) == 0;
 }
 
 Rule allow(std::vector<std::string> endpoints, std::vector<std::string> methods = {}) {
@@ -75,11 +87,10 @@ std::vector<Role> make_builtins() {
   return roles;
 }
 
-bool pattern_matches(const std::string& pattern, const Route& route) {
-  std::string name = route.endpoint != nullptr ? route.endpoint->name : "unknown";
-  if (pattern.rfind("category:", 0) == 0) {
-    return route.endpoint != nullptr && pattern.substr(9) == category_name(route.endpoint->category);
-  }
+// `name` is the route's endpoint name ("unknown" without one), `category` its category's ("" without one).
+bool pattern_matches(const std::string& pattern, std::string_view name, std::string_view category) {
+  if (pattern.rfind("category:", 0) == 0)
+    return !category.empty() && std::string_view(pattern).substr(9) == category;
   return glob(pattern, name);
 }
 
@@ -265,7 +276,11 @@ bool Policy::needs_body(const tls::Identity& identity, const Route& route) const
 Decision Policy::decide(const tls::Identity& identity, std::string_view method, const Route& route,
                         const std::optional<std::string>& body) const {
   Decision d;
-  std::string who = identity.common_name.empty() ? identity.peer : "CN=" + identity.common_name;
+  // Who and what, for a denial's message only.
+  auto who = [&] { return identity.common_name.empty() ? identity.peer : "CN=" + identity.common_name; };
+  const std::string_view name = route.endpoint != nullptr ? route.endpoint->name : "unknown";
+  const std::string_view category = route.endpoint != nullptr ? category_name(route.endpoint->category) : "";
+  auto what = [&] { return std::string(method) + " " + route.path + " (" + std::string(name) + ")"; };
   if (!route.refused.empty()) {
     d.rule = "path check";
     d.reason = "the request path has " + route.refused + ", which the engine might read differently";
@@ -274,28 +289,27 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   const Role* role = role_for(identity);
   if (role == nullptr) {
     d.rule = "no binding";
-    d.reason = who + " matches no binding in " + source_ + ", so it may do nothing";
+    d.reason = who() + " matches no binding in " + source_ + ", so it may do nothing";
     return d;
   }
   d.role = role->name;
-  std::string name = route.endpoint != nullptr ? route.endpoint->name : "unknown";
   const Rule* decided = nullptr;
   for (const auto& rule : role->rules) {
     if (!method_matches(rule.methods, method)) continue;
     if (std::any_of(rule.endpoints.begin(), rule.endpoints.end(),
-                    [&](const std::string& p) { return pattern_matches(p, route); })) {
+                    [&](const std::string& p) { return pattern_matches(p, name, category); })) {
       decided = &rule;
       break;
     }
   }
-  std::string what = std::string(method) + " " + route.path + " (" + name + ")";
   if (decided == nullptr || !decided->allow) {
     d.rule =
         decided != nullptr ? "role " + role->name + ": " + decided->text : "role " + role->name + ": no rule";
-    d.reason = who + " (role " + role->name + ") may not " + what;
+    d.reason = who() + " (role " + role->name + ") may not " + what();
     return d;
   }
-  d.rule = "role " + role->name + ": " + decided->text;
+  d.rule.reserve(role->name.size() + decided->text.size() + 7);
+  d.rule.append("role ").append(role->name).append(": ").append(decided->text);
   if (role->sandbox && route.endpoint != nullptr) {
     std::string escape;
     if (route.endpoint->category == Category::session) {
@@ -317,7 +331,7 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
     }
     if (!escape.empty()) {
       d.rule = "role " + role->name + ": container sandbox";
-      d.reason = who + " (role " + role->name + ") may not " + what + ": " + escape;
+      d.reason = who() + " (role " + role->name + ") may not " + what() + ": " + escape;
       return d;
     }
   }

@@ -20,79 +20,95 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+bool equals_lower(std::string_view s, std::string_view lower_case) {
+  return s.size() == lower_case.size() &&
+         std::equal(s.begin(), s.end(), lower_case.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
+
+bool starts_with_lower(std::string_view s, std::string_view lower_case) {
+  return s.size() >= lower_case.size() && equals_lower(s.substr(0, lower_case.size()), lower_case);
+}
+
+// "where" + "name" + "what": the field at fault, built only for a denial.
+std::string at(std::string_view where, std::string_view name, std::string_view what) {
+  std::string out;
+  out.reserve(where.size() + name.size() + what.size());
+  out.append(where).append(name).append(what);
+  return out;
+}
+
 // A field that must be absent, null, false, or (for lists and maps) empty.
 std::string must_be_unset(const JsonValue& obj, std::string_view where, std::string_view name) {
   const JsonValue* v = obj.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->is_set()) return std::string(where) + std::string(name) + " is set";
+  if (v->is_set()) return at(where, name, " is set");
   return "";
 }
 
-std::string must_not_be(const JsonValue& obj, std::string_view where, std::string_view name,
-                        std::initializer_list<std::string_view> forbidden, bool container_prefix) {
+std::string must_not_be_host(const JsonValue& obj, std::string_view where, std::string_view name,
+                             bool container_prefix) {
   const JsonValue* v = obj.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->kind != Kind::string) return std::string(where) + std::string(name) + " is not a string";
-  std::string value = lower(v->string);
-  for (auto f : forbidden) {
-    if (value == f) return std::string(where) + std::string(name) + " is " + std::string(v->string);
-  }
-  if (container_prefix && value.rfind("container:", 0) == 0) {
-    return std::string(where) + std::string(name) + " joins another container (" + std::string(v->string) +
-           ")";
+  if (v->kind != Kind::string) return at(where, name, " is not a string");
+  if (equals_lower(v->string, "host")) return at(where, name, " is " + std::string(v->string));
+  if (container_prefix && starts_with_lower(v->string, "container:")) {
+    return at(where, name, " joins another container (" + std::string(v->string) + ")");
   }
   return "";
 }
 
-std::string check_mount_list(const JsonValue* mounts, std::string_view where,
+std::string check_mount_list(const JsonValue* mounts, std::string_view where, std::string_view name,
                              const std::vector<std::string>& prefixes) {
   if (mounts == nullptr || mounts->kind == Kind::null) return "";
-  if (mounts->kind != Kind::array) return std::string(where) + " is not a list";
+  if (mounts->kind != Kind::array) return at(where, name, " is not a list");
   for (const auto& m : mounts->items()) {
-    if (m.kind != Kind::object) return std::string(where) + " holds something other than mounts";
+    if (m.kind != Kind::object) return at(where, name, " holds something other than mounts");
     const JsonValue* type = m.field("Type");
     std::string t = type != nullptr && type->kind == Kind::string ? lower(type->string) : "";
     if (t == "bind") {
       const JsonValue* src = m.field("Source");
       std::string source = src != nullptr && src->kind == Kind::string ? std::string(src->string) : "";
-      if (!bind_allowed(source, prefixes)) return std::string(where) + " binds host path " + source;
+      if (!bind_allowed(source, prefixes)) return at(where, name, " binds host path " + source);
     } else if (t == "volume") {
       // A local volume with bind options mounts a host path too.
       const JsonValue* opts = m.field("VolumeOptions");
       const JsonValue* driver = opts != nullptr ? opts->field("DriverConfig") : nullptr;
       const JsonValue* options = driver != nullptr ? driver->field("Options") : nullptr;
-      if (options != nullptr && options->is_set()) return std::string(where) + " sets volume driver options";
+      if (options != nullptr && options->is_set()) return at(where, name, " sets volume driver options");
     } else if (t != "tmpfs") {
-      return std::string(where) + " has a mount of type \"" +
-             std::string(type != nullptr ? type->string : "") + "\"";
+      return at(where, name,
+                " has a mount of type \"" + std::string(type != nullptr ? type->string : "") + "\"");
     }
   }
   return "";
 }
 
-std::string check_binds(const JsonValue* binds, std::string_view where,
+std::string check_binds(const JsonValue& h, std::string_view where,
                         const std::vector<std::string>& prefixes) {
+  const JsonValue* binds = h.field("Binds");
   if (binds == nullptr || binds->kind == Kind::null) return "";
-  if (binds->kind != Kind::array) return std::string(where) + " is not a list";
+  if (binds->kind != Kind::array) return at(where, "Binds", " is not a list");
   for (const auto& b : binds->items()) {
-    if (b.kind != Kind::string) return std::string(where) + " holds a non-string";
-    std::string source(b.string.substr(0, b.string.find(':')));
+    if (b.kind != Kind::string) return at(where, "Binds", " holds a non-string");
+    std::string_view source = b.string.substr(0, b.string.find(':'));
     // A name is a named volume; anything with a slash is a host path (the engine's parser agrees).
-    if (source.find('/') != std::string::npos && !bind_allowed(source, prefixes)) {
-      return std::string(where) + " binds host path " + source;
+    if (source.find('/') != std::string_view::npos && !bind_allowed(source, prefixes)) {
+      return at(where, "Binds", " binds host path " + std::string(source));
     }
   }
   return "";
 }
 
-std::string check_security_opt(const JsonValue* opts, std::string_view where) {
+std::string check_security_opt(const JsonValue& h, std::string_view where) {
+  const JsonValue* opts = h.field("SecurityOpt");
   if (opts == nullptr || opts->kind == Kind::null) return "";
-  if (opts->kind != Kind::array) return std::string(where) + " is not a list";
+  if (opts->kind != Kind::array) return at(where, "SecurityOpt", " is not a list");
   for (const auto& o : opts->items()) {
-    if (o.kind != Kind::string) return std::string(where) + " holds a non-string";
+    if (o.kind != Kind::string) return at(where, "SecurityOpt", " holds a non-string");
     std::string v = lower(o.string);
     if (v.find("unconfined") != std::string::npos || v.find("disable") != std::string::npos) {
-      return std::string(where) + " has " + std::string(o.string);
+      return at(where, "SecurityOpt", " has " + std::string(o.string));
     }
   }
   return "";
@@ -102,8 +118,8 @@ std::string check_security_opt(const JsonValue* opts, std::string_view where) {
 std::string check_paths(const JsonValue& h, std::string_view where, std::string_view name) {
   const JsonValue* v = h.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->kind != Kind::array) return std::string(where) + std::string(name) + " is not a list";
-  if (v->items().empty()) return std::string(where) + std::string(name) + " is empty (unmasks kernel paths)";
+  if (v->kind != Kind::array) return at(where, name, " is not a list");
+  if (v->items().empty()) return at(where, name, " is empty (unmasks kernel paths)");
   return "";
 }
 
@@ -111,45 +127,38 @@ std::string check_paths(const JsonValue& h, std::string_view where, std::string_
 std::string check_runtime(const JsonValue& h, std::string_view where) {
   const JsonValue* v = h.field("Runtime");
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->kind != Kind::string) return std::string(where) + "Runtime is not a string";
-  if (!v->string.empty() && v->string != "runc")
-    return std::string(where) + "Runtime is " + std::string(v->string);
+  if (v->kind != Kind::string) return at(where, "Runtime", " is not a string");
+  if (!v->string.empty() && v->string != "runc") return at(where, "Runtime", " is " + std::string(v->string));
   return "";
 }
 
+// The checks in order; the first that finds an escape decides. Nothing is built for a body that passes.
 std::string host_config_escape(const JsonValue& h, std::string_view where,
                                const std::vector<std::string>& prefixes) {
   const JsonValue* priv = h.field("Privileged");
   if (priv != nullptr && priv->kind != Kind::null && priv->kind != Kind::boolean) {
-    return std::string(where) + "Privileged is not a boolean";
+    return at(where, "Privileged", " is not a boolean");
   }
-  if (priv != nullptr && priv->is_true()) return std::string(where) + "Privileged is true";
-  std::string w(where);
-  for (const auto& check : {
-           check_binds(h.field("Binds"), w + "Binds", prefixes),
-           check_mount_list(h.field("Mounts"), w + "Mounts", prefixes),
-           must_be_unset(h, where, "VolumesFrom"),
-           must_be_unset(h, where, "CapAdd"),
-           must_be_unset(h, where, "Capabilities"),
-           must_be_unset(h, where, "Devices"),
-           must_be_unset(h, where, "DeviceCgroupRules"),
-           must_be_unset(h, where, "DeviceRequests"),
-           check_security_opt(h.field("SecurityOpt"), w + "SecurityOpt"),
-           must_not_be(h, where, "NetworkMode", {"host"}, true),
-           must_not_be(h, where, "PidMode", {"host"}, true),
-           must_not_be(h, where, "IpcMode", {"host"}, true),
-           must_not_be(h, where, "UTSMode", {"host"}, false),
-           must_not_be(h, where, "UsernsMode", {"host"}, false),
-           must_not_be(h, where, "CgroupnsMode", {"host"}, false),
-           must_be_unset(h, where, "Sysctls"),
-           check_paths(h, where, "MaskedPaths"),
-           check_paths(h, where, "ReadonlyPaths"),
-           check_runtime(h, where),
-           must_be_unset(h, where, "CgroupParent"),
-       }) {
-    if (!check.empty()) return check;
+  if (priv != nullptr && priv->is_true()) return at(where, "Privileged", " is true");
+  std::string e;
+  if (!(e = check_binds(h, where, prefixes)).empty()) return e;
+  if (!(e = check_mount_list(h.field("Mounts"), where, "Mounts", prefixes)).empty()) return e;
+  for (std::string_view name :
+       {"VolumesFrom", "CapAdd", "Capabilities", "Devices", "DeviceCgroupRules", "DeviceRequests"}) {
+    if (!(e = must_be_unset(h, where, name)).empty()) return e;
   }
-  return "";
+  if (!(e = check_security_opt(h, where)).empty()) return e;
+  for (std::string_view name : {"NetworkMode", "PidMode", "IpcMode"}) {
+    if (!(e = must_not_be_host(h, where, name, true)).empty()) return e;
+  }
+  for (std::string_view name : {"UTSMode", "UsernsMode", "CgroupnsMode"}) {
+    if (!(e = must_not_be_host(h, where, name, false)).empty()) return e;
+  }
+  if (!(e = must_be_unset(h, where, "Sysctls")).empty()) return e;
+  if (!(e = check_paths(h, where, "MaskedPaths")).empty()) return e;
+  if (!(e = check_paths(h, where, "ReadonlyPaths")).empty()) return e;
+  if (!(e = check_runtime(h, where)).empty()) return e;
+  return must_be_unset(h, where, "CgroupParent");
 }
 
 std::string service_escape(const JsonValue& body, const std::vector<std::string>& prefixes) {
@@ -157,7 +166,7 @@ std::string service_escape(const JsonValue& body, const std::vector<std::string>
   const JsonValue* spec = task != nullptr ? task->field("ContainerSpec") : nullptr;
   if (spec != nullptr && spec->kind == Kind::object) {
     std::string where = "TaskTemplate.ContainerSpec.";
-    if (auto e = check_mount_list(spec->field("Mounts"), where + "Mounts", prefixes); !e.empty()) return e;
+    if (auto e = check_mount_list(spec->field("Mounts"), where, "Mounts", prefixes); !e.empty()) return e;
     if (auto e = must_be_unset(*spec, where, "CapabilityAdd"); !e.empty()) return e;
     if (auto e = must_be_unset(*spec, where, "Sysctls"); !e.empty()) return e;
     if (const JsonValue* p = spec->field("Privileges"); p != nullptr && p->kind == Kind::object) {

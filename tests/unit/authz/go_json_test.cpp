@@ -78,6 +78,66 @@ TEST(GoJson, ManyKeysAndRepeatsUseTheIndexTheSameWay) {
   EXPECT_TRUE(parse_go_json(repeated).field("privileged")->is_true());
 }
 
+TEST(GoJson, UnreadLevelsAreSkippedAndCheckedWhenRead) {
+  // Go's decoder refuses the whole document before setting any field, so what is never read may wait.
+  JsonValue v = parse_go_json(R"({"Env":[1,,2],"HostConfig":{"Privileged":true}})");
+  EXPECT_TRUE(v.field("HostConfig")->field("Privileged")->is_true());
+  EXPECT_THROW((void)v.field("Env")->items(), JsonError);
+  EXPECT_THROW((void)v.field("Env")->items(), JsonError);  // and again: nothing half-built is kept
+
+  // Brackets, escaped quotes and backslashes inside strings do not end a skipped level.
+  JsonValue s = parse_go_json(R"({"Labels":{"a":"}]\"{[","b\\":"\\","c":["]"]},"Privileged":true})");
+  EXPECT_TRUE(s.field("Privileged")->is_true());
+  ASSERT_EQ(s.field("Labels")->members().size(), 3u);
+  EXPECT_EQ(s.field("Labels")->members()[0].second.string, "}]\"{[");
+
+  // The skip still finds where a level ends, and says so when it does not.
+  EXPECT_THROW(parse_go_json(R"({"Env":["a"},"Privileged":true})"), JsonError);  // ] expected
+  EXPECT_THROW(parse_go_json(R"({"Env":["a]"})"), JsonError);                    // in a string
+  EXPECT_THROW(parse_go_json(R"({"Env":[)" + std::string(200, ' ')), JsonError);
+  // 64 levels (the root is one) are read; 65 are refused even where they are not read.
+  EXPECT_NO_THROW(parse_go_json("{\"a\":" + std::string(63, '[') + std::string(63, ']') + "}"));
+  EXPECT_THROW(parse_go_json("{\"a\":" + std::string(64, '[') + std::string(64, ']') + "}"), JsonError);
+}
+
+// The skip works on 64-byte blocks counted from the skipped bracket, with an escape or a string able to
+// straddle two of them, and blocks without any bracket taken in one step: move a string full of escapes and
+// brackets across every offset of a block (and keep the level's closing bracket alone in its block), with
+// each scanner.
+TEST(GoJson, SkippingIsExactAtEveryOffsetOfABlock) {
+  for (bool avx2 : {false, true}) {
+    bool was = use_avx2_skip_for_tests(avx2);
+    for (size_t pad = 0; pad < 140; ++pad) {
+      SCOPED_TRACE("pad " + std::to_string(pad) + (avx2 ? ", AVX2" : ", SSE2"));
+      std::string body = R"({"Env":[")" + std::string(pad, 'x') +
+                         R"(q\"]\\","\\\\\"}{",{"k":["\\"]}],"Pad":")" + std::string(80, 'y') +
+                         R"(","Privileged":true})";
+      JsonValue v = parse_go_json(body);
+      const JsonValue* privileged = v.field("Privileged");
+      ASSERT_TRUE(privileged != nullptr && privileged->is_true());
+      ASSERT_NE(v.field("Env"), nullptr);
+      const auto& env = v.field("Env")->items();
+      ASSERT_EQ(env.size(), 3u);
+      EXPECT_EQ(env[0].string, std::string(pad, 'x') + "q\"]\\");
+      EXPECT_EQ(env[1].string, "\\\\\"}{");
+      ASSERT_NE(env[2].field("k"), nullptr);
+      EXPECT_EQ(env[2].field("k")->items().at(0).string, "\\");
+      // An escaped quote across a block boundary, then a block with no backslash and a bracket in the
+      // string.
+      std::string quoted = std::string(pad, 'x') + R"(\")" + std::string(70, 'z') + "]";
+      std::string text =
+          R"({"Env":[")" + quoted + R"("],"Pad":")" + std::string(80, 'y') + R"(","Privileged":true})";
+      JsonValue w = parse_go_json(text);  // views into `text`, which must outlive them
+      privileged = w.field("Privileged");
+      ASSERT_TRUE(privileged != nullptr && privileged->is_true());
+      ASSERT_NE(w.field("Env"), nullptr);
+      ASSERT_EQ(w.field("Env")->items().size(), 1u);
+      EXPECT_EQ(w.field("Env")->items()[0].string.size(), quoted.size() - 1);
+    }
+    use_avx2_skip_for_tests(was);
+  }
+}
+
 // A canonical text of a whole document, every member in order and duplicates kept: from our tree, built
 // level by level on demand, and from nlohmann's SAX events, so the two can be compared.
 void canonical(const JsonValue& v, std::string& out) {
@@ -137,13 +197,19 @@ struct CanonicalSax : nlohmann::json_sax<nlohmann::json> {
 // the parser was written; this keeps a sample.
 TEST(GoJson, AcceptsExactlyWhatRfc8259Accepts) {
   std::mt19937 rng(7);
+  std::string long_seed = R"({"Image":"busybox","Env":[)";
+  for (int i = 0; i < 12; ++i) long_seed += R"("A\"]=\\[{)" + std::to_string(i) + R"(",)";
+  long_seed += R"({"x":[[],{}]}],"HostConfig":{"Binds":["/a:/b"],"Privileged":false},"Labels":{"k\\":"v}"}})";
   const std::vector<std::string> seeds = {
+      long_seed,
       R"({"HostConfig":{"Privileged":true,"Binds":["/a:/b"]},"Env":["A=1"],"n":-1.5e3,"s":"caf\u00e9\ud83d\ude00"})",
       "{\"k\xc5\xbf\":\"\xe2\x84\xaa\",\"a\":[[[[]]]],\"b\":{},\"t\":[true,false,null]}",
       R"({"a":"0123456789abcdef0123456789abcdef\"\\"})"};
   const std::string alphabet =
       "{}[]\",:\\u0123456789abcdefABCDEFtrunlsx.eE+- \t\n\xc5\xbf\xe2\x84\xaa\xf0\x9f\x98\x80\x80\xff";
-  for (int iter = 0; iter < 20000; ++iter) {
+  bool was = use_avx2_skip_for_tests(false);
+  for (int iter = 0; iter < 40000; ++iter) {
+    if (iter == 20000) use_avx2_skip_for_tests(true);  // each scanner takes half
     std::string s = seeds[rng() % seeds.size()];
     for (int e = 0, edits = 1 + static_cast<int>(rng() % 4); e < edits && !s.empty(); ++e) {
       size_t pos = rng() % (s.size() + 1);
@@ -175,6 +241,7 @@ TEST(GoJson, AcceptsExactlyWhatRfc8259Accepts) {
       ASSERT_EQ(ours_text, sax.out) << s;
     }
   }
+  use_avx2_skip_for_tests(was);
 }
 
 }  // namespace
