@@ -275,10 +275,7 @@ class JsonParser {
     if (doc_.text.size() >= UINT32_MAX) fail("document too large");
     skip_space();
     if (p_ != end_ && (*p_ == '{' || *p_ == '[')) {
-      v.kind = *p_ == '{' ? JsonValue::Kind::object : JsonValue::Kind::array;
-      v.doc_ = &doc_;
-      v.begin_ = offset();
-      v.depth_ = 1;
+      open_container(v, 1);
       build(v, top);
       v.end_ = offset();
     } else {
@@ -291,10 +288,13 @@ class JsonParser {
   // One level of an object or array, checked strictly: its members or items, nested objects and arrays
   // skipped (and parsed when they are read).
   void build(const JsonValue& v, JsonValue::Children& out) {
+    // Room for the members a level of this size can hold at most in a body like Docker's (a member takes
+    // at least five bytes, an item two), up to 64: HostConfig needs no growth, a mount's object no 5 KB.
+    const size_t span = (v.end_ != 0 ? v.end_ : doc_.text.size()) - v.begin_;
     ++p_;  // '{' or '['
     skip_space();
     if (v.kind == JsonValue::Kind::object) {
-      out.members.reserve(64);
+      out.members.reserve(std::min<size_t>(64, span / 5 + 1));
       if (p_ != end_ && *p_ == '}') {
         ++p_;
       } else {
@@ -312,7 +312,7 @@ class JsonParser {
         }
       }
     } else {
-      out.items.reserve(8);
+      out.items.reserve(std::min<size_t>(64, span / 2 + 1));
       if (p_ != end_ && *p_ == ']') {
         ++p_;
       } else {
@@ -332,8 +332,17 @@ class JsonParser {
     throw JsonError("invalid JSON at byte " + std::to_string(p_ - begin_) + ": " + what);
   }
 
+  static bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   void skip_space() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    while (p_ != end_ && is_space(*p_)) ++p_;
+  }
+
+  // `v` as the object or array whose bracket is at p_, at nesting level `level`.
+  void open_container(JsonValue& v, std::uint32_t level) {
+    v.kind = *p_ == '{' ? JsonValue::Kind::object : JsonValue::Kind::array;
+    v.doc_ = &doc_;
+    v.begin_ = offset();
+    v.depth_ = static_cast<std::uint16_t>(level);
   }
 
   // After a member or item: true at a ',' (and past it), false at the closing bracket (and past it).
@@ -365,10 +374,7 @@ class JsonParser {
       case '{':
       case '[': {
         if (depth >= kMaxDepth) fail("nested too deeply");
-        v.kind = *p_ == '{' ? JsonValue::Kind::object : JsonValue::Kind::array;
-        v.doc_ = &doc_;
-        v.begin_ = offset();
-        v.depth_ = static_cast<std::uint16_t>(depth + 1);
+        open_container(v, depth + 1);
         skip_container(v.depth_);
         v.end_ = offset();
         break;
@@ -401,7 +407,7 @@ class JsonParser {
     const char opening = *p_;
     // An empty object or array, common in Docker bodies, needs no block scan.
     const char* q = p_ + 1;
-    while (q != end_ && (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')) ++q;
+    while (q != end_ && is_space(*q)) ++q;
     if (q != end_ && (*q == '}' || *q == ']')) {
       p_ = q;
       if ((*q == '}') != (opening == '{')) fail("mismatched brackets");
