@@ -7,7 +7,8 @@
 //   dockgate-loadgen connect  --target T [TLS] --path /_ping --seconds S --concurrency C
 //   dockgate-loadgen download --target T [TLS] --path /images/x/get
 //   dockgate-loadgen upload   --target T [TLS] --path /images/load --bytes N
-//   dockgate-loadgen idle     --target T [TLS] --connections N --concurrency C   (waits for a line on stdin in between)
+//   dockgate-loadgen idle     --target T [TLS] --connections N --concurrency C
+//                             (waits for a line on stdin between opening and asking)
 // T is tcp:HOST:PORT or unix:PATH; TLS is --ca FILE --cert FILE --key FILE.
 #include <netdb.h>
 #include <netinet/in.h>
@@ -207,6 +208,11 @@ SSL_CTX* make_ctx(const Options& o) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   if (SSL_CTX_load_verify_locations(ctx, o.ca.c_str(), nullptr) != 1)
     die("--ca " + o.ca + ": " + ssl_error());
+  // Send the certificates in --cert and nothing more, as the docker CLI (Go) does. OpenSSL would otherwise
+  // complete the chain from the --ca store and send the CA certificate too, which every server then
+  // decodes and keeps with the connection's session: more CPU per handshake and memory per connection
+  // than a docker client costs them.
+  SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
   if (SSL_CTX_use_certificate_chain_file(ctx, o.cert.c_str()) != 1)
     die("--cert " + o.cert + ": " + ssl_error());
   if (SSL_CTX_use_PrivateKey_file(ctx, o.key.c_str(), SSL_FILETYPE_PEM) != 1)

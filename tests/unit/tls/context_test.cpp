@@ -29,7 +29,8 @@ Files server_files(const pki::Layout& l, const std::string& ca, bool with_crl) {
 
 // Runs a whole handshake in memory between a client holding DIR/clients/NAME's files and a server on
 // `server`, and returns the server's verify result, or -1 when the handshake failed for another reason.
-long handshake(const Context& server, const fs::path& client_dir) {
+// `sent`, when given, receives how many certificates the server sent.
+long handshake(const Context& server, const fs::path& client_dir, int* sent = nullptr) {
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> cctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
   EXPECT_EQ(SSL_CTX_use_certificate_chain_file(cctx.get(), (client_dir / "cert.pem").c_str()), 1);
   EXPECT_EQ(SSL_CTX_use_PrivateKey_file(cctx.get(), (client_dir / "key.pem").c_str(), SSL_FILETYPE_PEM), 1);
@@ -44,7 +45,11 @@ long handshake(const Context& server, const fs::path& client_dir) {
   for (int round = 0; round < 10; ++round) {
     (void)SSL_do_handshake(client.get());
     int r = SSL_do_handshake(srv.get());
-    if (r == 1) return X509_V_OK;
+    if (r == 1) {
+      (void)SSL_do_handshake(client.get());
+      if (sent != nullptr) *sent = sk_X509_num(SSL_get_peer_cert_chain(client.get()));
+      return X509_V_OK;
+    }
     if (SSL_get_error(srv.get(), r) != SSL_ERROR_WANT_READ) {
       ERR_clear_error();
       long v = SSL_get_verify_result(srv.get());
@@ -95,6 +100,27 @@ TEST_F(Revocation, AClientOfAnotherBundledCaHasNoCrlAndIsRefused) {
 TEST_F(Revocation, AClientOfAnUnknownCaIsRefusedBeforeAnyLookup) {
   Context server = make_server_context(server_files(a_, a_.ca_cert().string(), true));
   EXPECT_EQ(handshake(server, b_.client_dir("admin")), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+}
+
+// Like dockerd, the server sends the certificates in --tlscert and nothing more. OpenSSL would otherwise
+// complete the chain from the client CA store on every handshake: a signature verification per client
+// and the CA certificate sent to clients that have it already.
+class ServerChain : public Revocation {};
+
+TEST_F(ServerChain, IsTheCertificatesOfItsFileOnly) {
+  auto plain = make_server_context(server_files(a_, a_.ca_cert().string(), false));
+  int sent = 0;
+  ASSERT_EQ(handshake(plain, a_.client_dir("admin"), &sent), X509_V_OK);
+  EXPECT_EQ(sent, 1);
+
+  fs::path with_chain = tmp_ / "server-chain.pem";
+  std::ofstream(with_chain) << files::read_file(a_.dir / "server-cert.pem", "cert")
+                            << files::read_file(a_.ca_cert(), "ca");
+  Files f = server_files(a_, a_.ca_cert().string(), false);
+  f.cert = with_chain.string();
+  auto chained = make_server_context(f);
+  ASSERT_EQ(handshake(chained, a_.client_dir("admin"), &sent), X509_V_OK);
+  EXPECT_EQ(sent, 2);
 }
 
 }  // namespace
