@@ -180,6 +180,8 @@ class Conn {
     const char* name = nid != 0 ? OBJ_nid2sn(nid & ~TLSEXT_nid_unknown) : nullptr;
     return name != nullptr ? name : "unknown";
   }
+  // How many certificates the server sent: its own and whatever chain it added.
+  int server_certificates() const { return ssl_ != nullptr ? sk_X509_num(SSL_get_peer_cert_chain(ssl_)) : 0; }
 
  private:
   bool fill() {
@@ -236,7 +238,7 @@ std::string json_list(const std::vector<double>& v) {
 
 std::string tls_json(const Conn& c) {
   return "{\"version\":\"" + c.tls_version() + "\",\"cipher\":\"" + c.tls_cipher() + "\",\"group\":\"" +
-         c.tls_group() + "\"}";
+         c.tls_group() + "\",\"server_certificates\":" + std::to_string(c.server_certificates()) + "}";
 }
 
 void latency(const Options& o, SSL_CTX* ctx) {
