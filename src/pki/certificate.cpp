@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <cmath>
@@ -224,25 +225,61 @@ std::string serial_hex(const ASN1_INTEGER* serial) {
   return out;
 }
 
-CertInfo describe_certificate(X509* cert) {
-  CertInfo info;
+Holder describe_holder(X509* cert) {
+  Holder holder;
   const X509_NAME* subject = X509_get_subject_name(cert);
-  info.subject = name_text(subject);
-  info.issuer = name_text(X509_get_issuer_name(cert));
   auto cns = name_entries(subject, NID_commonName);
-  info.common_name = cns.empty() ? "" : cns.back();
-  info.organizational_units = name_entries(subject, NID_organizationalUnitName);
-  info.serial = serial_hex(X509_get0_serialNumber(cert));
+  holder.common_name = cns.empty() ? "" : cns.back();
+  holder.organizational_units = name_entries(subject, NID_organizationalUnitName);
+  holder.serial = serial_hex(X509_get0_serialNumber(cert));
 
+  // Fetched once: EVP_sha256() would make X509_digest look the implementation up on every call.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  X509_digest(cert, EVP_sha256(), md, &n);
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned int i = 0; i < n; ++i) {
-    if (i > 0) info.sha256_fingerprint += ':';
-    info.sha256_fingerprint += hex[md[i] >> 4];
-    info.sha256_fingerprint += hex[md[i] & 0xf];
+  if (sha256 != nullptr && X509_digest(cert, sha256, md, &n) == 1) {
+    static const char* hex = "0123456789ABCDEF";
+    for (unsigned int i = 0; i < n; ++i) {
+      if (i > 0) holder.sha256_fingerprint += ':';
+      holder.sha256_fingerprint += hex[md[i] >> 4];
+      holder.sha256_fingerprint += hex[md[i] & 0xf];
+    }
   }
+
+  if (auto* sans =
+          static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
+      switch (gn->type) {
+        case GEN_DNS:
+          holder.dns_names.push_back(utf8(gn->d.dNSName));
+          break;
+        case GEN_IPADD:
+          holder.ip_addresses.push_back(ip_text(gn->d.iPAddress));
+          break;
+        case GEN_URI: {
+          std::string uri = utf8(gn->d.uniformResourceIdentifier);
+          if (auto g = group_from_uri(uri)) holder.groups.push_back(*g);
+          holder.uris.push_back(std::move(uri));
+          break;
+        }
+        case GEN_EMAIL:
+          holder.emails.push_back(utf8(gn->d.rfc822Name));
+          break;
+        default:
+          break;
+      }
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  return holder;
+}
+
+CertInfo describe_certificate(X509* cert) {
+  CertInfo info;
+  static_cast<Holder&>(info) = describe_holder(cert);
+  info.subject = name_text(X509_get_subject_name(cert));
+  info.issuer = name_text(X509_get_issuer_name(cert));
 
   info.not_before = rfc3339(X509_get0_notBefore(cert));
   info.not_after = rfc3339(X509_get0_notAfter(cert));
@@ -254,33 +291,6 @@ CertInfo describe_certificate(X509* cert) {
   uint32_t flags = X509_get_extension_flags(cert);
   info.is_ca = (flags & EXFLAG_CA) != 0;
   if (const EVP_PKEY* key = X509_get0_pubkey(cert)) info.key = describe_key(key);
-
-  if (auto* sans =
-          static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))) {
-    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
-      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
-      switch (gn->type) {
-        case GEN_DNS:
-          info.dns_names.push_back(utf8(gn->d.dNSName));
-          break;
-        case GEN_IPADD:
-          info.ip_addresses.push_back(ip_text(gn->d.iPAddress));
-          break;
-        case GEN_URI: {
-          std::string uri = utf8(gn->d.uniformResourceIdentifier);
-          if (auto g = group_from_uri(uri)) info.groups.push_back(*g);
-          info.uris.push_back(std::move(uri));
-          break;
-        }
-        case GEN_EMAIL:
-          info.emails.push_back(utf8(gn->d.rfc822Name));
-          break;
-        default:
-          break;
-      }
-    }
-    GENERAL_NAMES_free(sans);
-  }
 
   if (flags & EXFLAG_KUSAGE) {
     uint32_t ku = X509_get_key_usage(cert);

@@ -59,16 +59,25 @@ std::string utc_text(std::time_t when);
 // Upper-case hex without separators, as `openssl x509 -serial` and `openssl crl -text` print it.
 std::string serial_hex(const ASN1_INTEGER* serial);
 
-struct CertInfo {
-  std::string subject, issuer, common_name;
+// Who holds a certificate: what the gateway reads from every client's certificate to name and authorize
+// it, and no more (each connection pays for it).
+struct Holder {
+  std::string common_name;
   std::vector<std::string> organizational_units;
   std::string serial;
-  std::string sha256_fingerprint;     // colon-separated upper-case hex
+  std::string sha256_fingerprint;  // colon-separated upper-case hex
+  std::vector<std::string> dns_names, ip_addresses, uris, emails, groups;
+};
+
+Holder describe_holder(X509* cert);
+
+// Everything `certs list` and `certs show` print.
+struct CertInfo : Holder {
+  std::string subject, issuer;
   std::string not_before, not_after;  // RFC 3339, UTC
   long days_left = 0;                 // whole days until expiry; negative once expired
   bool is_ca = false;
   std::string key;
-  std::vector<std::string> dns_names, ip_addresses, uris, emails, groups;
   std::vector<std::string> key_usage, extended_key_usage;
 };
 

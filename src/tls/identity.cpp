@@ -3,6 +3,8 @@
 
 #include <openssl/x509.h>
 
+#include <utility>
+
 #include "pki/certificate.hpp"
 
 namespace dockgate::tls {
@@ -13,15 +15,15 @@ std::string Identity::text() const {
 }
 
 void describe_certificate(const x509_st* cert, Identity& identity) {
-  pki::CertInfo info = pki::describe_certificate(const_cast<X509*>(cert));
-  identity.common_name = info.common_name;
-  identity.serial = info.serial;
-  identity.fingerprint = info.sha256_fingerprint;
-  identity.groups = info.groups;
-  identity.organizational_units = info.organizational_units;
-  identity.dns_names = info.dns_names;
-  identity.uris = info.uris;
-  identity.emails = info.emails;
+  pki::Holder holder = pki::describe_holder(const_cast<X509*>(cert));
+  identity.common_name = std::move(holder.common_name);
+  identity.serial = std::move(holder.serial);
+  identity.fingerprint = std::move(holder.sha256_fingerprint);
+  identity.groups = std::move(holder.groups);
+  identity.organizational_units = std::move(holder.organizational_units);
+  identity.dns_names = std::move(holder.dns_names);
+  identity.uris = std::move(holder.uris);
+  identity.emails = std::move(holder.emails);
 }
 
 }  // namespace dockgate::tls
