@@ -153,30 +153,41 @@ class Gateway {
   }
 
   // The TLS handshake, or the answer to plain HTTP, or giving up: returns the stream, or nullptr once the
-  // connection is done with. A coroutine of its own so that its timer and strings are freed after the
+  // connection is done with. A coroutine of its own so that its deadline and strings are freed after the
   // handshake instead of living in the frame of every idle connection.
   asio::awaitable<std::unique_ptr<net::Stream>> open_tls(net::Socket socket, tls::Identity& identity) {
     auto tls = std::make_unique<tls::TlsStream>(std::move(socket), options_.tls);
     std::string failure;
+    auto opening = tls::TlsStream::Opening::closed;
     try {
-      asio::steady_timer deadline(io_, options_.handshake_timeout);
-      auto opening = co_await net::before(deadline, tls->peek_opening());
-      if (opening == tls::TlsStream::Opening::closed) {
-        obs::log(obs::Level::debug, "connection closed before a TLS handshake", {{"client", identity.peer}});
-        co_return nullptr;
+      net::SocketDeadline deadline(tls->socket(), options_.handshake_timeout);
+      try {
+        opening = co_await tls->peek_opening();
+        if (opening == tls::TlsStream::Opening::tls) co_await tls->handshake();
+      } catch (const std::exception&) {
+        if (!deadline.expired()) throw;
       }
-      if (opening == tls::TlsStream::Opening::plain_http) {
-        obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
-        net::PlainStream plain_stream(std::move(tls->socket()));
-        co_await plain_stream.write(kPlainHttpAnswer);
-        co_await net::close_gently(plain_stream, 1 << 20, std::chrono::seconds(2));
-        co_return nullptr;
-      }
-      if (!opening || !co_await net::finishes_before(deadline, tls->handshake())) {
+      // Also when the handshake ended just as the deadline passed: its reading side is shut down.
+      if (deadline.expired()) {
         failure = "no TLS handshake within " + std::to_string(options_.handshake_timeout.count()) + " s";
       }
     } catch (const std::exception& e) {
       failure = e.what();
+    }
+    if (failure.empty() && opening == tls::TlsStream::Opening::closed) {
+      obs::log(obs::Level::debug, "connection closed before a TLS handshake", {{"client", identity.peer}});
+      co_return nullptr;
+    }
+    if (failure.empty() && opening == tls::TlsStream::Opening::plain_http) {
+      obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
+      net::PlainStream plain_stream(std::move(tls->socket()));
+      try {
+        co_await plain_stream.write(kPlainHttpAnswer);
+      } catch (const std::exception&) {
+        co_return nullptr;  // the client left without reading the answer
+      }
+      co_await net::close_gently(plain_stream, 1 << 20, std::chrono::seconds(2));
+      co_return nullptr;
     }
     if (!failure.empty()) {
       obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});

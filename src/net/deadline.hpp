@@ -3,11 +3,16 @@
 // out the whole timer; before() turns failures into values first, so they end the wait at once.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/multiple_exceptions.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -54,6 +59,49 @@ inline boost::asio::awaitable<bool> finishes_before(boost::asio::steady_timer& d
   };
   co_return (co_await before(deadline, as_value(std::move(op)))).has_value();
 }
+
+// A deadline for a stretch of code whose every wait is on one socket (the TLS handshake): once `timeout`
+// has passed, the socket's reading side is shut down and its pending waits cancelled, so the wait under
+// way and any later read fail at once; expired() then tells that failure from any other. Much cheaper
+// than before() around each step: no coroutines to spawn, and no exception for the timer that loses.
+// Destroy it before the socket; after that it never touches the socket again.
+class SocketDeadline {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+
+  SocketDeadline(Socket& socket, std::chrono::steady_clock::duration timeout)
+      : state_(std::make_shared<State>(socket.get_executor())) {
+    state_->timer.expires_after(timeout);
+    state_->timer.async_wait([state = state_, &socket](const boost::system::error_code& ec) {
+      if (ec || state->disarmed) return;  // a wait that completed as the deadline was being disarmed
+      state->expired = true;
+      ::shutdown(socket.native_handle(), SHUT_RD);
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    });
+  }
+  SocketDeadline(const SocketDeadline&) = delete;
+  SocketDeadline& operator=(const SocketDeadline&) = delete;
+  ~SocketDeadline() {
+    state_->disarmed = true;  // enough on its own: the handler then leaves the socket alone
+    try {
+      state_->timer.cancel();  // frees the handler (and the state) now rather than at expiry
+    } catch (const boost::system::system_error&) {
+      // The timer is already gone or expired; nothing to free early.
+    }
+  }
+
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    explicit State(const boost::asio::any_io_executor& executor) : timer(executor) {}
+    boost::asio::steady_timer timer;
+    bool disarmed = false;
+    bool expired = false;
+  };
+  std::shared_ptr<State> state_;
+};
 
 // The first real failure inside an exception from `a && b` (which wraps the pair in multiple_exceptions).
 inline std::exception_ptr first_failure(std::exception_ptr e) {

@@ -1,6 +1,6 @@
 """What the gateway refuses, and how each refusal reads: clients without a certificate, with one from another
 CA or one not meant for clients; plain HTTP on the TLS port; an engine that is down; requests whose framing
-is ambiguous, which never reach the engine."""
+is ambiguous, which never reach the engine; clients that never finish their handshake."""
 import json
 import os
 import shutil
@@ -74,6 +74,22 @@ def test_plain_http_on_the_tls_port(gateway, tmp_path):
         r = run_docker(cli, ["version"], env)
         assert r.returncode != 0
         assert "Client sent an HTTP request to an HTTPS server" in r.stderr, r.stderr
+
+
+def test_clients_that_stall_before_the_handshake_ends_are_closed(gateway):
+    """A connection that says nothing, and one that stops inside its ClientHello: each is closed when the
+    handshake deadline (10 s) passes, and the log says why."""
+    silent = socket.create_connection(("127.0.0.1", gateway.port))
+    stalled = socket.create_connection(("127.0.0.1", gateway.port))
+    stalled.sendall(b"\x16\x03\x01\x01\x00\x01")  # a record header and the first byte of a ClientHello
+    start = time.monotonic()
+    for s in (silent, stalled):
+        s.settimeout(30)
+        assert s.recv(100) == b""
+        s.close()
+    assert 9 <= time.monotonic() - start < 20
+    wait_for_log(gateway, "no TLS handshake within 10 s")
+    assert gateway.log_text().count("no TLS handshake within 10 s") >= 2
 
 
 def test_engine_stopped_gets_a_502_naming_it(tmp_path):

@@ -1,5 +1,5 @@
 // PlainStream on a socket pair: direct system calls, waits only when a call would block, and yields to
-// other coroutines when a transfer never has to wait.
+// other coroutines when a transfer never has to wait. And SocketDeadline, which bounds the TLS handshake.
 #include "net/stream.hpp"
 
 #include <gtest/gtest.h>
@@ -10,9 +10,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <string>
+
+#include "net/deadline.hpp"
 
 namespace dockgate::net {
 namespace {
@@ -98,6 +102,59 @@ TEST(PlainStream, ATransferThatNeverWaitsStillLetsOthersRun) {
     }
     EXPECT_EQ(others_ran, 1);
     EXPECT_LE(reads, 64);  // kYieldCalls
+  });
+}
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+asio::awaitable<void> sleep_for(milliseconds pause) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, pause);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+TEST(SocketDeadline, EndsAWaitThatOutlastsIt) {
+  asio::io_context io;
+  Pair pair(io);
+  run(io, [&]() -> asio::awaitable<void> {
+    auto start = steady_clock::now();
+    SocketDeadline deadline(pair.a, milliseconds(50));
+    EXPECT_THROW(co_await pair.a.async_wait(Socket::wait_read, asio::use_awaitable),
+                 boost::system::system_error);
+    EXPECT_TRUE(deadline.expired());
+    EXPECT_GE(steady_clock::now() - start, milliseconds(50));
+    EXPECT_LT(steady_clock::now() - start, milliseconds(5000));
+  });
+}
+
+TEST(SocketDeadline, ReadsAfterItEndAtOnce) {
+  // The deadline passes while the code is not waiting on the socket (a wait that completed as the timer
+  // fired): the next read must not wait for the peer.
+  asio::io_context io;
+  Pair pair(io);
+  run(io, [&]() -> asio::awaitable<void> {
+    SocketDeadline deadline(pair.a, milliseconds(10));
+    co_await sleep_for(milliseconds(50));
+    EXPECT_TRUE(deadline.expired());
+    char byte = 0;
+    EXPECT_EQ(::recv(pair.a.native_handle(), &byte, 1, MSG_DONTWAIT), 0);
+  });
+}
+
+TEST(SocketDeadline, OnceDestroyedLeavesTheSocketAlone) {
+  asio::io_context io;
+  Pair pair(io);
+  run(io, [&]() -> asio::awaitable<void> {
+    {
+      SocketDeadline deadline(pair.a, milliseconds(10));
+      EXPECT_FALSE(deadline.expired());
+    }
+    co_await sleep_for(milliseconds(50));
+    EXPECT_EQ(::send(pair.b.native_handle(), "x", 1, 0), 1);
+    co_await pair.a.async_wait(Socket::wait_read, asio::use_awaitable);
+    char byte = 0;
+    EXPECT_EQ(::recv(pair.a.native_handle(), &byte, 1, MSG_DONTWAIT), 1);
+    EXPECT_EQ(byte, 'x');
   });
 }
 
