@@ -174,11 +174,20 @@ class Gateway {
     } catch (const std::exception& e) {
       failure = e.what();
     }
-    if (failure.empty() && opening == tls::TlsStream::Opening::closed) {
+    if (!failure.empty()) {
+      obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});
+      // Under TLS 1.3 the client has already sent its first request when we refuse its certificate;
+      // closing with those bytes unread would reset the connection and lose our alert, so the client
+      // would see "connection reset" instead of "certificate revoked". Finish sending, drain, then close.
+      net::PlainStream rest(std::move(tls->socket()));
+      co_await net::close_gently(rest, std::size_t{64} << 10, std::chrono::seconds(1));
+      co_return nullptr;
+    }
+    if (opening == tls::TlsStream::Opening::closed) {
       obs::log(obs::Level::debug, "connection closed before a TLS handshake", {{"client", identity.peer}});
       co_return nullptr;
     }
-    if (failure.empty() && opening == tls::TlsStream::Opening::plain_http) {
+    if (opening == tls::TlsStream::Opening::plain_http) {
       obs::log(obs::Level::info, "plain HTTP on a TLS listener refused", {{"client", identity.peer}});
       net::PlainStream plain_stream(std::move(tls->socket()));
       try {
@@ -187,15 +196,6 @@ class Gateway {
         co_return nullptr;  // the client left without reading the answer
       }
       co_await net::close_gently(plain_stream, 1 << 20, std::chrono::seconds(2));
-      co_return nullptr;
-    }
-    if (!failure.empty()) {
-      obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});
-      // Under TLS 1.3 the client has already sent its first request when we refuse its certificate;
-      // closing with those bytes unread would reset the connection and lose our alert, so the client
-      // would see "connection reset" instead of "certificate revoked". Finish sending, drain, then close.
-      net::PlainStream rest(std::move(tls->socket()));
-      co_await net::close_gently(rest, std::size_t{64} << 10, std::chrono::seconds(1));
       co_return nullptr;
     }
     tls->describe_peer(identity);

@@ -1,6 +1,7 @@
 // Running an operation against a deadline, and reading what went wrong in a group of operations.
 // Asio's `op || timer` waits for the first *successful* branch, so an operation that fails early would sit
 // out the whole timer; before() turns failures into values first, so they end the wait at once.
+// SocketDeadline bounds a whole stretch of waits on one socket with a single timer.
 #pragma once
 
 #include <sys/socket.h>
@@ -48,16 +49,6 @@ boost::asio::awaitable<std::optional<T>> before(boost::asio::steady_timer& deadl
   auto& outcome = std::get<0>(r);
   if (outcome.error) std::rethrow_exception(outcome.error);
   co_return std::move(outcome.value);
-}
-
-// Whether `op` finished before `deadline`; its failure is rethrown as soon as it happens.
-inline boost::asio::awaitable<bool> finishes_before(boost::asio::steady_timer& deadline,
-                                                    boost::asio::awaitable<void> op) {
-  auto as_value = [](boost::asio::awaitable<void> o) -> boost::asio::awaitable<bool> {
-    co_await std::move(o);
-    co_return true;
-  };
-  co_return (co_await before(deadline, as_value(std::move(op)))).has_value();
 }
 
 // A deadline for a stretch of code whose every wait is on one socket (the TLS handshake): once `timeout`
