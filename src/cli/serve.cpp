@@ -14,6 +14,7 @@
 #include "gateway/gateway.hpp"
 #include "net/engine.hpp"
 #include "obs/log.hpp"
+#include "tls/key_decoding.hpp"
 #include "tls/material.hpp"
 
 namespace dockgate::cli {
@@ -88,6 +89,9 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   std::filesystem::path state_dir = files::default_state_dir();
   if (needs_tls) {
     material = tls::resolve_material(settings, state_dir, !f.validate);
+    tls::KeyDecoding decoding = tls::use_builtin_ec_key_decoding();
+    obs::log(obs::Level::debug, "certificate key decoding",
+             {{"builtin_ec", decoding.builtin_ec ? "yes" : "no"}, {"why", decoding.why}});
     if (!material.bootstrap_pending) context = tls::make_server_context(material.files);
   }
   std::shared_ptr<const authz::Policy> policy = load_policy(settings);

@@ -33,7 +33,7 @@ using Extension = std::unique_ptr<X509_EXTENSION, Free<X509_EXTENSION_free>>;
 // Drains OpenSSL's error queue of this thread and returns its reasons, most specific last; "" if empty.
 std::string openssl_errors();
 
-// A memory BIO holding a copy of `text`.
+// A read-only memory BIO over `text`, which is not copied and must outlive the BIO.
 Bio bio_from(const std::string& text);
 
 // Everything written to a memory BIO.

@@ -5,10 +5,14 @@
 #include <openssl/ssl.h>
 
 #include <fstream>
+#include <functional>
 
 #include "../support.hpp"
 #include "files/batch.hpp"
 #include "pki/authority.hpp"
+#include "pki/key.hpp"
+#include "pki/openssl.hpp"
+#include "tls/key_decoding.hpp"
 
 namespace dockgate::tls {
 namespace {
@@ -29,9 +33,11 @@ Files server_files(const pki::Layout& l, const std::string& ca, bool with_crl) {
 
 // Runs a whole handshake in memory between a client holding DIR/clients/NAME's files and a server on
 // `server`, and returns the server's verify result, or -1 when the handshake failed for another reason.
-// `sent`, when given, receives how many certificates the server sent.
-long handshake(const Context& server, const fs::path& client_dir, int* sent = nullptr) {
+// `sent`, when given, receives how many certificates the server sent; `configure` adjusts the client.
+long handshake(const Context& server, const fs::path& client_dir, int* sent = nullptr,
+               const std::function<void(SSL_CTX*)>& configure = {}) {
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> cctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (configure) configure(cctx.get());
   EXPECT_EQ(SSL_CTX_use_certificate_chain_file(cctx.get(), (client_dir / "cert.pem").c_str()), 1);
   EXPECT_EQ(SSL_CTX_use_PrivateKey_file(cctx.get(), (client_dir / "key.pem").c_str(), SSL_FILETYPE_PEM), 1);
   std::unique_ptr<SSL, decltype(&SSL_free)> client(SSL_new(cctx.get()), SSL_free);
@@ -59,7 +65,10 @@ long handshake(const Context& server, const fs::path& client_dir, int* sent = nu
   return -1;
 }
 
-class Revocation : public ::testing::Test {
+// Every handshake test runs twice: with OpenSSL's provider decoders, and with EC keys in certificates
+// decoded by libcrypto's built-in method, as `dockgate serve` has it on OpenSSL 3.0 (key_decoding.hpp).
+// CTest runs each test in a process of its own, so the first kind never sees the second's ENGINE.
+class Revocation : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     pki::init_pki(options_for(a_.dir));
@@ -68,26 +77,29 @@ class Revocation : public ::testing::Test {
     (void)ca.revoke("laptop");
     pki::init_pki(options_for(b_.dir));
     std::ofstream(bundle_) << files::read_file(a_.ca_cert(), "ca") << files::read_file(b_.ca_cert(), "ca");
+    // After the keys are made, as `serve` does.
+    if (GetParam()) (void)use_builtin_ec_key_decoding();
   }
+  void TearDown() override { stop_builtin_ec_key_decoding(); }
   TempDir tmp_;
-  pki::Layout a_{tmp_ / "a"}, b_{tmp_ / "b"};
+  pki::Layout a_{tmp_ / "a"}, b_{tmp_ / "b"}, c_{tmp_ / "c"};
   fs::path bundle_ = tmp_ / "bundle.pem";
 };
 
-TEST_F(Revocation, AClientTheCrlListsIsRefusedAndOthersPass) {
+TEST_P(Revocation, AClientTheCrlListsIsRefusedAndOthersPass) {
   Context server = make_server_context(server_files(a_, a_.ca_cert().string(), true));
   EXPECT_EQ(handshake(server, a_.client_dir("admin")), X509_V_OK);
   EXPECT_EQ(handshake(server, a_.revoked_dir() / fs::directory_iterator(a_.revoked_dir())->path().filename()),
             X509_V_ERR_CERT_REVOKED);
 }
 
-TEST_F(Revocation, WithoutTheCrlTheRevokedClientPasses) {
+TEST_P(Revocation, WithoutTheCrlTheRevokedClientPasses) {
   Context server = make_server_context(server_files(a_, a_.ca_cert().string(), false));
   EXPECT_EQ(handshake(server, a_.revoked_dir() / fs::directory_iterator(a_.revoked_dir())->path().filename()),
             X509_V_OK);
 }
 
-TEST_F(Revocation, AClientOfAnotherBundledCaHasNoCrlAndIsRefused) {
+TEST_P(Revocation, AClientOfAnotherBundledCaHasNoCrlAndIsRefused) {
   // As OpenSSL's own CRL check answers: the CRL covers the first CA only, so its absence for the second
   // fails closed rather than letting that CA's revoked clients in.
   Context with_crl = make_server_context(server_files(a_, bundle_.string(), true));
@@ -97,7 +109,7 @@ TEST_F(Revocation, AClientOfAnotherBundledCaHasNoCrlAndIsRefused) {
   EXPECT_EQ(handshake(without, b_.client_dir("admin")), X509_V_OK);
 }
 
-TEST_F(Revocation, AClientOfAnUnknownCaIsRefusedBeforeAnyLookup) {
+TEST_P(Revocation, AClientOfAnUnknownCaIsRefusedBeforeAnyLookup) {
   Context server = make_server_context(server_files(a_, a_.ca_cert().string(), true));
   EXPECT_EQ(handshake(server, b_.client_dir("admin")), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 }
@@ -107,7 +119,7 @@ TEST_F(Revocation, AClientOfAnUnknownCaIsRefusedBeforeAnyLookup) {
 // and the CA certificate sent to clients that have it already.
 class ServerChain : public Revocation {};
 
-TEST_F(ServerChain, IsTheCertificatesOfItsFileOnly) {
+TEST_P(ServerChain, IsTheCertificatesOfItsFileOnly) {
   auto plain = make_server_context(server_files(a_, a_.ca_cert().string(), false));
   int sent = 0;
   ASSERT_EQ(handshake(plain, a_.client_dir("admin"), &sent), X509_V_OK);
@@ -121,6 +133,104 @@ TEST_F(ServerChain, IsTheCertificatesOfItsFileOnly) {
   auto chained = make_server_context(f);
   ASSERT_EQ(handshake(chained, a_.client_dir("admin"), &sent), X509_V_OK);
   EXPECT_EQ(sent, 2);
+}
+
+// A client certificate whose signature no longer matches what its CA signed: the built-in method must
+// refuse it as the providers do.
+TEST_P(Revocation, AClientCertificateWithABrokenSignatureIsRefused) {
+  fs::path forged = tmp_ / "forged";
+  fs::create_directories(forged);
+  fs::copy_file(a_.client_dir("admin") / "key.pem", forged / "key.pem");
+  std::string pem = files::read_file(a_.client_dir("admin") / "cert.pem", "cert");
+  pki::Bio in = pki::bio_from(pem);
+  pki::Cert cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+  ASSERT_TRUE(cert);
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert.get(), &der);
+  ASSERT_GT(len, 10);
+  der[len - 5] ^= 0x01;  // inside the signature's s value, the DER's last field
+  const unsigned char* p = der;
+  pki::Cert broken(d2i_X509(nullptr, &p, len));
+  OPENSSL_free(der);
+  ASSERT_TRUE(broken);
+  pki::Bio out(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(out.get(), broken.get());
+  std::ofstream(forged / "cert.pem") << pki::bio_text(out.get());
+
+  Context server = make_server_context(server_files(a_, a_.ca_cert().string(), false));
+  EXPECT_EQ(handshake(server, forged), X509_V_ERR_CERT_SIGNATURE_FAILURE);
+  EXPECT_EQ(handshake(server, a_.client_dir("admin")), X509_V_OK);
+}
+
+// EC and RSA keys on either side, the key shares clients offer, and TLS 1.2. (An OpenSSL client under
+// TLS 1.2 sends an ECDSA certificate only if its curve is among the groups it offers, hence P-256 there.)
+TEST_P(Revocation, KeyTypesGroupsAndVersionsAllHandshake) {
+  pki::InitOptions rsa = options_for(c_.dir);
+  rsa.key_type = pki::KeyType::rsa2048;  // RSA keys may be made with the ENGINE in place
+  pki::init_pki(rsa);
+  fs::path both = tmp_ / "both.pem";
+  std::ofstream(both) << files::read_file(a_.ca_cert(), "ca") << files::read_file(c_.ca_cert(), "ca");
+  Context ec_server = make_server_context(server_files(a_, both.string(), false));
+  Context rsa_server = make_server_context(server_files(c_, both.string(), false));
+  const std::pair<int, const char*> offers[] = {{TLS1_3_VERSION, "X25519"},
+                                                {TLS1_3_VERSION, "P-256"},
+                                                {TLS1_3_VERSION, "P-384"},
+                                                {TLS1_2_VERSION, "P-256"},
+                                                {TLS1_2_VERSION, "X25519:P-256"}};
+  for (const Context* server : {&ec_server, &rsa_server}) {
+    for (const pki::Layout* client : {&a_, &c_}) {
+      for (const auto& [version, groups] : offers) {
+        EXPECT_EQ(handshake(*server, client->client_dir("admin"), nullptr,
+                            [&](SSL_CTX* c) {
+                              SSL_CTX_set1_groups_list(c, groups);
+                              SSL_CTX_set_max_proto_version(c, version);
+                            }),
+                  X509_V_OK)
+            << (server == &ec_server ? "EC" : "RSA") << " server, client of " << client->dir << ", " << groups
+            << ", " << (version == TLS1_3_VERSION ? "TLS 1.3" : "TLS 1.2");
+      }
+    }
+  }
+}
+
+std::string decoding_name(const ::testing::TestParamInfo<bool>& param) {
+  return param.param ? "BuiltinEc" : "Providers";
+}
+INSTANTIATE_TEST_SUITE_P(KeyDecoding, Revocation, ::testing::Values(false, true), decoding_name);
+INSTANTIATE_TEST_SUITE_P(KeyDecoding, ServerChain, ::testing::Values(false, true), decoding_name);
+
+// On OpenSSL 3.0 the switch is real: a certificate's EC key comes out of the built-in method, with no
+// provider behind it, and still describes itself.
+TEST(BuiltinEcKeyDecoding, IsOnWithOpenSsl30AndDecodesWithoutAProvider) {
+  TempDir tmp;
+  pki::Layout l{tmp / "pki"};
+  pki::init_pki(options_for(l.dir));
+  std::string pem = files::read_file(l.client_dir("admin") / "cert.pem", "cert");
+  auto key_of_certificate = [&] {
+    pki::Bio in = pki::bio_from(pem);
+    return pki::Cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+  };
+  pki::Cert before = key_of_certificate();
+  ASSERT_TRUE(before);
+  EXPECT_NE(EVP_PKEY_get0_provider(X509_get0_pubkey(before.get())), nullptr);
+
+  KeyDecoding decided = use_builtin_ec_key_decoding();
+  if (OpenSSL_version_num() >= 0x30100000L) {
+    EXPECT_FALSE(decided.builtin_ec) << decided.why;
+    return;
+  }
+  ASSERT_TRUE(decided.builtin_ec) << decided.why;
+  pki::Cert after = key_of_certificate();
+  ASSERT_TRUE(after);
+  const EVP_PKEY* key = X509_get0_pubkey(after.get());
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(EVP_PKEY_get0_provider(key), nullptr);
+  EXPECT_EQ(pki::describe_key(key), "ECDSA P-256");
+  EXPECT_EQ(use_builtin_ec_key_decoding().why, decided.why);
+
+  stop_builtin_ec_key_decoding();
+  pki::Cert stopped = key_of_certificate();
+  EXPECT_NE(EVP_PKEY_get0_provider(X509_get0_pubkey(stopped.get())), nullptr);
 }
 
 }  // namespace
