@@ -14,14 +14,18 @@
 
 #include "error.hpp"
 #include "pki/openssl.hpp"
+#include "tls/copy_distance.hpp"
 
 namespace dockgate::tls {
 namespace {
 
-// The write side's BIO: appends each record OpenSSL writes to the stream's out_ buffer. Flushing is the
-// stream's job (TlsStream::flush), so BIO_flush has nothing to do.
+// The write side's BIO: appends each record OpenSSL writes to the stream's out_ buffer and notes where
+// OpenSSL built it. Flushing is the stream's job (TlsStream::flush), so BIO_flush has nothing to do.
+template <class Outgoing>
 int append_records(BIO* bio, const char* data, size_t n, size_t* written) {
-  static_cast<std::string*>(BIO_get_data(bio))->append(data, n);
+  auto* out = static_cast<Outgoing*>(BIO_get_data(bio));
+  out->bytes.append(data, n);
+  out->last_record = reinterpret_cast<std::uintptr_t>(data);
   *written = n;
   return 1;
 }
@@ -30,10 +34,11 @@ long records_ctrl(BIO*, int command, long, void*) {
   return command == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
+template <class Outgoing>
 const BIO_METHOD* records_method() {
   static BIO_METHOD* method = [] {
     BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dockgate outgoing records");
-    if (m == nullptr || BIO_meth_set_write_ex(m, append_records) != 1 ||
+    if (m == nullptr || BIO_meth_set_write_ex(m, append_records<Outgoing>) != 1 ||
         BIO_meth_set_ctrl(m, records_ctrl) != 1 || BIO_meth_set_create(m, [](BIO* b) {
                                                      BIO_set_init(b, 1);
                                                      return 1;
@@ -48,6 +53,9 @@ const BIO_METHOD* records_method() {
 // Records are flushed in blocks of about this size, so a long write never holds more than this in out_.
 constexpr std::size_t kFlushAt = std::size_t{64} * 1024;
 
+// OpenSSL copies the plaintext of a record in after its 5-byte header.
+constexpr std::size_t kRecordHeader = 5;
+
 }  // namespace
 
 TlsStream::TlsStream(net::Socket socket, Context context)
@@ -55,7 +63,7 @@ TlsStream::TlsStream(net::Socket socket, Context context)
   if (ssl_ == nullptr) throw Error("cannot create a TLS connection: " + pki::openssl_errors());
   socket_.non_blocking(true);
   BIO* in = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
-  BIO* out = BIO_new(records_method());
+  BIO* out = BIO_new(records_method<Outgoing>());
   if (in == nullptr || out == nullptr) {
     BIO_free(in);
     BIO_free(out);
@@ -64,6 +72,7 @@ TlsStream::TlsStream(net::Socket socket, Context context)
   }
   BIO_set_data(out, &out_);
   SSL_set_bio(ssl_, in, out);
+  SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);  // see write()
 }
 
 TlsStream::~TlsStream() {
@@ -115,19 +124,19 @@ asio::awaitable<void> TlsStream::wait_for(int result, const char* operation) {
 // Like PlainStream::write, but on out_ itself, re-read after every wait: a reader on this connection may
 // append records (an alert, a key update answer) while we wait for writability.
 asio::awaitable<void> TlsStream::flush() {
-  while (out_sent_ < out_.size()) {
-    ssize_t n =
-        ::send(socket_.native_handle(), out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+  while (out_.sent < out_.bytes.size()) {
+    ssize_t n = ::send(socket_.native_handle(), out_.bytes.data() + out_.sent, out_.bytes.size() - out_.sent,
+                       MSG_NOSIGNAL);
     if (n >= 0) {
-      out_sent_ += static_cast<std::size_t>(n);
+      out_.sent += static_cast<std::size_t>(n);
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       co_await socket_.async_wait(net::Socket::wait_write, asio::use_awaitable);
     } else if (errno != EINTR) {
       throw boost::system::system_error(errno, boost::system::system_category(), "TLS write");
     }
   }
-  out_.clear();
-  out_sent_ = 0;
+  out_.bytes.clear();
+  out_.sent = 0;
 }
 
 asio::awaitable<void> TlsStream::flush_quietly() {
@@ -135,8 +144,8 @@ asio::awaitable<void> TlsStream::flush_quietly() {
   try {
     co_await flush();
   } catch (const boost::system::system_error&) {
-    out_.clear();  // the peer is gone; the call's own failure is what gets reported
-    out_sent_ = 0;
+    out_.bytes.clear();  // the peer is gone; the call's own failure is what gets reported
+    out_.sent = 0;
   }
   errno = saved;
 }
@@ -147,13 +156,13 @@ asio::awaitable<void> TlsStream::handshake() {
     errno = 0;
     int r = SSL_accept(ssl_);
     if (r == 1) {
-      if (!out_.empty()) co_await flush();
+      if (!out_.bytes.empty()) co_await flush();
       co_return;
     }
     int error = SSL_get_error(ssl_, r);
     if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
-      if (!out_.empty()) co_await flush();  // this flight, before waiting for the client's next
-    } else if (!out_.empty()) {
+      if (!out_.bytes.empty()) co_await flush();  // this flight, before waiting for the client's next
+    } else if (!out_.bytes.empty()) {
       co_await flush_quietly();  // the alert that tells the client why (certificate revoked, ...)
     }
     co_await wait_for(r, "TLS handshake");
@@ -190,20 +199,38 @@ asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
   }
 }
 
+// SSL_write copies each record's plaintext into OpenSSL's write buffer, which is usually the same block on
+// every call (the BIO notes where). A connection whose buffers happen to lie at a slow distance
+// (copy_distance.hpp) would pay it on every record, 1.4-1.9 times the CPU per GB of a download, decided by
+// nothing but the heap's layout; those chunks are copied to staging_ first (bench/RESULTS.md step 17).
+const char* TlsStream::plaintext_for(std::string_view chunk) {
+  std::uintptr_t to = out_.last_record + kRecordHeader;
+  if (out_.last_record == 0 ||
+      !copy_would_be_slow(to, reinterpret_cast<std::uintptr_t>(chunk.data()), chunk.size())) {
+    return chunk.data();
+  }
+  if (!staging_) staging_ = std::make_unique_for_overwrite<char[]>(kFlushAt + kPage);
+  char* staged = staging_.get() + staged_offset(reinterpret_cast<std::uintptr_t>(staging_.get()), to);
+  std::memcpy(staged, chunk.data(), chunk.size());
+  return staged;
+}
+
 asio::awaitable<void> TlsStream::write(std::string_view bytes) {
   while (!bytes.empty()) {
-    ERR_clear_error();
-    errno = 0;
-    size_t n = 0;
-    int r = SSL_write_ex(ssl_, bytes.data(), std::min(bytes.size(), kFlushAt), &n);
-    if (r == 1) {
-      bytes.remove_prefix(n);
-      if (out_.size() >= kFlushAt) co_await flush();
-      continue;
+    std::string_view chunk = bytes.substr(0, kFlushAt);
+    while (true) {
+      ERR_clear_error();
+      errno = 0;
+      size_t n = 0;
+      // Asked anew on every retry, which SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows: the bytes are the same.
+      int r = SSL_write_ex(ssl_, plaintext_for(chunk), chunk.size(), &n);
+      if (r == 1) break;  // all of it: partial writes are not enabled
+      co_await wait_for(r, "TLS write");
     }
-    co_await wait_for(r, "TLS write");
+    bytes.remove_prefix(chunk.size());
+    if (out_.bytes.size() >= kFlushAt) co_await flush();
   }
-  if (out_sent_ < out_.size()) co_await flush();
+  if (out_.sent < out_.bytes.size()) co_await flush();
 }
 
 asio::awaitable<void> TlsStream::finish_sending() {
@@ -220,8 +247,10 @@ asio::awaitable<void> TlsStream::finish_sending() {
 }
 
 asio::awaitable<void> TlsStream::wait_readable() {
-  if (out_.empty() && out_.capacity() > std::string().capacity())
-    std::string().swap(out_);  // idle: no buffer
+  if (out_.bytes.empty() && out_.bytes.capacity() > std::string().capacity()) {
+    std::string().swap(out_.bytes);  // idle: no buffers
+    staging_.reset();
+  }
   if (SSL_has_pending(ssl_) == 1) co_return;
   co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);
 }

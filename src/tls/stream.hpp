@@ -9,6 +9,8 @@
 #include <openssl/types.h>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "net/stream.hpp"
@@ -56,11 +58,21 @@ class TlsStream final : public net::Stream {
   // After a failed handshake or shutdown call: sends the alert OpenSSL wrote, if the peer still listens.
   asio::awaitable<void> flush_quietly();
 
+  // The plaintext to hand SSL_write for `chunk`: the chunk itself, or a copy of it in staging_ when OpenSSL's
+  // copy of it into its write buffer would be one of the slow ones (see stream.cpp).
+  const char* plaintext_for(std::string_view chunk);
+
   net::Socket socket_;
   Context context_;
   SSL* ssl_ = nullptr;
-  std::string out_;  // records OpenSSL wrote, from out_sent_ on not yet sent
-  std::size_t out_sent_ = 0;
+  // What the write side's BIO collects: the records OpenSSL wrote, from sent on not yet sent, and where
+  // OpenSSL built the last of them.
+  struct Outgoing {
+    std::string bytes;
+    std::size_t sent = 0;
+    std::uintptr_t last_record = 0;  // an address only: OpenSSL may have freed the block since
+  } out_;
+  std::unique_ptr<char[]> staging_;  // see plaintext_for; released with out_ when idle
   bool sent_close_notify_ = false;
 };
 
