@@ -21,9 +21,8 @@ namespace {
 
 // The write side's BIO: appends each record OpenSSL writes to the stream's out_ buffer and notes where
 // OpenSSL built it. Flushing is the stream's job (TlsStream::flush), so BIO_flush has nothing to do.
-template <class Outgoing>
 int append_records(BIO* bio, const char* data, size_t n, size_t* written) {
-  auto* out = static_cast<Outgoing*>(BIO_get_data(bio));
+  auto* out = static_cast<OutgoingRecords*>(BIO_get_data(bio));
   out->bytes.append(data, n);
   out->last_record = reinterpret_cast<std::uintptr_t>(data);
   *written = n;
@@ -34,11 +33,10 @@ long records_ctrl(BIO*, int command, long, void*) {
   return command == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
-template <class Outgoing>
 const BIO_METHOD* records_method() {
   static BIO_METHOD* method = [] {
     BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dockgate outgoing records");
-    if (m == nullptr || BIO_meth_set_write_ex(m, append_records<Outgoing>) != 1 ||
+    if (m == nullptr || BIO_meth_set_write_ex(m, append_records) != 1 ||
         BIO_meth_set_ctrl(m, records_ctrl) != 1 || BIO_meth_set_create(m, [](BIO* b) {
                                                      BIO_set_init(b, 1);
                                                      return 1;
@@ -63,7 +61,7 @@ TlsStream::TlsStream(net::Socket socket, Context context)
   if (ssl_ == nullptr) throw Error("cannot create a TLS connection: " + pki::openssl_errors());
   socket_.non_blocking(true);
   BIO* in = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
-  BIO* out = BIO_new(records_method<Outgoing>());
+  BIO* out = BIO_new(records_method());
   if (in == nullptr || out == nullptr) {
     BIO_free(in);
     BIO_free(out);
@@ -247,8 +245,8 @@ asio::awaitable<void> TlsStream::finish_sending() {
 }
 
 asio::awaitable<void> TlsStream::wait_readable() {
-  if (out_.bytes.empty() && out_.bytes.capacity() > std::string().capacity()) {
-    std::string().swap(out_.bytes);  // idle: no buffers
+  if (out_.bytes.empty()) {  // idle: no buffers
+    if (out_.bytes.capacity() > std::string().capacity()) std::string().swap(out_.bytes);
     staging_.reset();
   }
   if (SSL_has_pending(ssl_) == 1) co_return;

@@ -21,6 +21,14 @@ namespace dockgate::tls {
 
 namespace asio = boost::asio;
 
+// What a TlsStream's write-side BIO collects: the records OpenSSL wrote, from `sent` on not yet sent, and
+// where OpenSSL built the last of them.
+struct OutgoingRecords {
+  std::string bytes;
+  std::size_t sent = 0;
+  std::uintptr_t last_record = 0;  // an address only: OpenSSL may have freed the block since
+};
+
 class TlsStream final : public net::Stream {
  public:
   // Takes the socket (which must be connected and non-blocking is set here) and the context current at
@@ -65,13 +73,7 @@ class TlsStream final : public net::Stream {
   net::Socket socket_;
   Context context_;
   SSL* ssl_ = nullptr;
-  // What the write side's BIO collects: the records OpenSSL wrote, from sent on not yet sent, and where
-  // OpenSSL built the last of them.
-  struct Outgoing {
-    std::string bytes;
-    std::size_t sent = 0;
-    std::uintptr_t last_record = 0;  // an address only: OpenSSL may have freed the block since
-  } out_;
+  OutgoingRecords out_;
   std::unique_ptr<char[]> staging_;  // see plaintext_for; released with out_ when idle
   bool sent_close_notify_ = false;
 };
