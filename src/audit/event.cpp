@@ -6,12 +6,15 @@
 
 namespace dockgate::audit {
 
-bool is_credential_header(const std::string& name) {
-  static const std::vector<std::string> names = {"x-registry-auth", "x-registry-config", "authorization",
-                                                 "proxy-authorization", "x-docker-expose-session-sharedkey"};
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::find(names.begin(), names.end(), lower) != names.end();
+bool is_credential_header(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"x-registry-auth", "x-registry-config", "authorization",
+                                                "proxy-authorization", "x-docker-expose-session-sharedkey"};
+  auto fold = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
+  return std::any_of(std::begin(kNames), std::end(kNames), [&](std::string_view lower) {
+    return name.size() == lower.size() &&
+           std::equal(name.begin(), name.end(), lower.begin(),
+                      [&](char c, char l) { return fold(static_cast<unsigned char>(c)) == l; });
+  });
 }
 
 std::string to_json(const Event& e) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dockgate::audit {
@@ -26,7 +27,7 @@ struct Event {
 };
 
 // The headers whose values are credentials (registry auth, BuildKit session keys, HTTP auth).
-bool is_credential_header(const std::string& name);
+bool is_credential_header(std::string_view name);
 
 // The event as one JSON line (no trailing newline).
 std::string to_json(const Event& event);

@@ -2,26 +2,39 @@
 #include "http/head.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace dockgate::http {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
+constexpr unsigned char fold(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
-// RFC 9110 §5.6.2 tchar.
-bool is_token_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+// ASCII case-insensitive, as HTTP field names are: no locale.
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (fold(static_cast<unsigned char>(a[i])) != fold(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
 }
+
+// RFC 9110 §5.6.2 tchar, as a table: every field name of every request and response is checked.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
 
 bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return kTokenChars[static_cast<unsigned char>(c)]; });
 }
 
 std::string_view trim(std::string_view s) {
@@ -30,22 +43,29 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Splits a head into lines. Lines end in CRLF or a bare LF (as Go and haproxy accept); a CR anywhere else
-// is refused, since some parsers take it for a line end and others do not.
-std::vector<std::string_view> split_lines(std::string_view head) {
-  std::vector<std::string_view> lines;
-  while (!head.empty()) {
-    size_t lf = head.find('\n');
-    if (lf == std::string_view::npos) break;
-    std::string_view line = head.substr(0, lf);
+// A head's lines, one at a time, up to the blank line. Lines end in CRLF or a bare LF (as Go and haproxy
+// accept); a CR anywhere else is refused, since some parsers take it for a line end and others do not.
+class Lines {
+ public:
+  explicit Lines(std::string_view head) : rest_(head) {}
+
+  // The next line without its ending; nullopt at the blank line (or the end of the text).
+  std::optional<std::string_view> next() {
+    std::size_t lf = rest_.find('\n');
+    if (lf == std::string_view::npos) return std::nullopt;
+    std::string_view line = rest_.substr(0, lf);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find('\r') != std::string_view::npos) throw BadMessage(400, "a bare CR in the message head");
-    head.remove_prefix(lf + 1);
-    if (line.empty()) break;
-    lines.push_back(line);
+    rest_.remove_prefix(lf + 1);
+    if (line.empty()) return std::nullopt;
+    return line;
   }
-  return lines;
-}
+  // What next() has not returned yet.
+  std::string_view rest() const { return rest_; }
+
+ private:
+  std::string_view rest_;
+};
 
 int parse_version(std::string_view v) {
   if (v == "HTTP/1.1") return 1;
@@ -54,24 +74,33 @@ int parse_version(std::string_view v) {
   throw BadMessage(400, "malformed HTTP version");
 }
 
-Headers parse_fields(const std::vector<std::string_view>& lines) {
-  Headers h;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    std::string_view line = lines[i];
+// The field lines that follow a head's first line. `h` keeps a copy of them for its views.
+void parse_fields(std::string_view fields, Headers& h) {
+  if (fields.empty()) return;
+  h.text = std::make_unique_for_overwrite<char[]>(fields.size());
+  std::memcpy(h.text.get(), fields.data(), fields.size());
+  Lines lines({h.text.get(), fields.size()});
+  h.list.reserve(16);  // docker's heads have about ten fields; counting the lines first costs more
+  while (auto next = lines.next()) {
+    std::string_view line = *next;
     if (line.front() == ' ' || line.front() == '\t') {
       throw BadMessage(400, "obsolete line folding in the message head");
     }
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) throw BadMessage(400, "a header line without a colon");
+    // The name: token characters right up to the colon (RFC 9112 §5.1 allows no space before it).
+    std::size_t colon = 0;
+    while (colon < line.size() && kTokenChars[static_cast<unsigned char>(line[colon])]) ++colon;
+    if (colon == line.size() || line[colon] != ':') {
+      if (line.find(':') == std::string_view::npos) throw BadMessage(400, "a header line without a colon");
+      throw BadMessage(400, "an invalid header name");
+    }
+    if (colon == 0) throw BadMessage(400, "an invalid header name");
     std::string_view name = line.substr(0, colon);
-    if (!is_token(name)) throw BadMessage(400, "an invalid header name");
     std::string_view value = trim(line.substr(colon + 1));
-    if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0'; })) {
+    if (value.find('\0') != std::string_view::npos) {
       throw BadMessage(400, "a NUL byte in header " + std::string(name));
     }
-    h.list.push_back({std::string(name), std::string(value)});
+    h.list.push_back({name, value});
   }
-  return h;
 }
 
 // Content-Length: digits only; repeated headers (or comma lists) must all agree (RFC 9110 §8.6).
@@ -108,18 +137,24 @@ bool is_chunked(const Headers& headers) {
   }
   if (te == nullptr) return false;
   if (!iequals(te->value, "chunked")) {
-    throw BadMessage(501, "unsupported transfer encoding: \"" + te->value + "\"");
+    throw BadMessage(501, "unsupported transfer encoding: \"" + std::string(te->value) + "\"");
   }
   return true;
 }
 
 }  // namespace
 
-const std::string* Headers::find(std::string_view name) const {
+const std::string_view* Headers::find(std::string_view name) const {
   for (const auto& h : list) {
     if (iequals(h.name, name)) return &h.value;
   }
   return nullptr;
+}
+
+void Headers::append(std::string_view name, std::string_view value) {
+  std::string& kept = added.emplace_front(name);
+  kept += value;
+  list.push_back({std::string_view(kept).substr(0, name.size()), std::string_view(kept).substr(name.size())});
 }
 
 bool Headers::has_token(std::string_view name, std::string_view token) const {
@@ -150,9 +185,10 @@ std::optional<std::size_t> head_size(std::string_view data, std::size_t limit) {
 }
 
 RequestHead parse_request_head(std::string_view head) {
-  auto lines = split_lines(head);
-  if (lines.empty()) throw BadMessage(400, "an empty request line");
-  std::string_view line = lines[0];
+  Lines lines(head);
+  auto first = lines.next();
+  if (!first) throw BadMessage(400, "an empty request line");
+  std::string_view line = *first;
   size_t sp1 = line.find(' ');
   size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
@@ -172,7 +208,7 @@ RequestHead parse_request_head(std::string_view head) {
   r.method = method;
   r.target = target;
   r.minor_version = parse_version(line.substr(sp2 + 1));
-  r.headers = parse_fields(lines);
+  parse_fields(lines.rest(), r.headers);
   // Go's net/http rules, so that the engine never sees a Host we did not: exactly one for HTTP/1.1.
   auto hosts = std::count_if(r.headers.list.begin(), r.headers.list.end(),
                              [](const Header& h) { return iequals(h.name, "Host"); });
@@ -182,9 +218,10 @@ RequestHead parse_request_head(std::string_view head) {
 }
 
 ResponseHead parse_response_head(std::string_view head) {
-  auto lines = split_lines(head);
-  if (lines.empty()) throw BadMessage(502, "an empty status line");
-  std::string_view line = lines[0];
+  Lines lines(head);
+  auto first = lines.next();
+  if (!first) throw BadMessage(502, "an empty status line");
+  std::string_view line = *first;
   ResponseHead r;
   size_t sp1 = line.find(' ');
   r.minor_version = parse_version(line.substr(0, sp1));
@@ -195,7 +232,7 @@ ResponseHead parse_response_head(std::string_view head) {
     throw BadMessage(502, "malformed status code");
   }
   if (line.size() > sp1 + 4) r.reason = trim(line.substr(sp1 + 4));
-  r.headers = parse_fields(lines);
+  parse_fields(lines.rest(), r.headers);
   return r;
 }
 
@@ -266,7 +303,7 @@ void set_content_length(RequestHead& request, std::uint64_t length) {
                                      iequals(h.name, "Transfer-Encoding");
                             }),
              list.end());
-  list.push_back({"Content-Length", std::to_string(length)});
+  request.headers.append("Content-Length", std::to_string(length));
 }
 
 std::string json_error_response(int status, std::string_view message, bool close) {

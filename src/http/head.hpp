@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <forward_list>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -20,16 +22,24 @@ class BadMessage : public std::runtime_error {
   int status;
 };
 
+// A field as parsed: views into the text its Headers keeps (value trimmed of surrounding whitespace).
 struct Header {
-  std::string name, value;
+  std::string_view name, value;
 };
 
+// A head's fields in their order. It owns the text its views point into, so it can outlive the buffer it
+// was parsed from and be moved freely (the text never moves); one allocation per head, not two per field.
 struct Headers {
   std::vector<Header> list;
+  std::unique_ptr<char[]> text;          // the parsed field lines
+  std::forward_list<std::string> added;  // the text of fields added after parsing
+
   // The first value of a header, compared case-insensitively; nullptr when absent.
-  const std::string* find(std::string_view name) const;
+  const std::string_view* find(std::string_view name) const;
   // Whether a comma-separated header (Connection, Upgrade) holds `token`, case-insensitively.
   bool has_token(std::string_view name, std::string_view token) const;
+  // Appends a field, keeping a copy of its text.
+  void append(std::string_view name, std::string_view value);
 };
 
 struct RequestHead {

@@ -216,15 +216,17 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   std::shared_ptr<const authz::Policy> policy = policy_;  // a reload mid-request does not change this one
   authz::Route route = authz::route(request.method, request.target);
   AuditRecord record(audit_);
-  record.event.time = obs::timestamp();
-  record.event.common_name = identity_.common_name;
-  record.event.serial = identity_.serial;
-  record.event.peer = identity_.peer;
-  record.event.method = request.method;
-  record.event.path = route.path;
-  record.event.endpoint = route.endpoint != nullptr ? route.endpoint->name : "unknown";
-  for (const auto& h : request.headers.list) {
-    if (audit::is_credential_header(h.name)) record.event.redacted.push_back(h.name);
+  if (audit_ != nullptr) {  // without a sink nothing reads the event: its strings are not worth building
+    record.event.time = obs::timestamp();
+    record.event.common_name = identity_.common_name;
+    record.event.serial = identity_.serial;
+    record.event.peer = identity_.peer;
+    record.event.method = request.method;
+    record.event.path = route.path;
+    record.event.endpoint = route.endpoint != nullptr ? route.endpoint->name : "unknown";
+    for (const auto& h : request.headers.list) {
+      if (audit::is_credential_header(h.name)) record.event.redacted.emplace_back(h.name);
+    }
   }
 
   // GET /_dockgate/whoami (with or without a version prefix) is answered by the gateway itself.
@@ -252,8 +254,10 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   }
   authz::Decision decision = policy->decide(identity_, request.method, route, body);
   record.event.decision = decision.allowed ? "allow" : "deny";
-  record.event.role = decision.role;
-  record.event.rule = decision.rule;
+  if (audit_ != nullptr) {
+    record.event.role = decision.role;
+    record.event.rule = decision.rule;
+  }
   if (!decision.allowed) {
     record.event.status = 403;
     obs::log(obs::Level::info, "request denied",

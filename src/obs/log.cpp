@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
@@ -43,15 +44,26 @@ const char* level_name(Level l) {
 
 std::string timestamp() {
   auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char text[40];
-  size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(text, n);
-  std::string frac = std::to_string(1000 + ms).substr(1);
-  return out + "." + frac + "Z";
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  // gmtime_r and strftime cost more than the rest of an audit event put together, and the second they
+  // format changes far less often than requests arrive.
+  thread_local std::time_t formatted = -1;
+  thread_local char text[32];  // "YYYY-MM-DDTHH:MM:SS" then ".mmmZ"
+  thread_local std::size_t length = 0;
+  if (secs != formatted) {
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    length = std::strftime(text, sizeof text - 5, "%Y-%m-%dT%H:%M:%S", &tm);
+    formatted = secs;
+  }
+  int frac = static_cast<int>(ms % 1000);
+  text[length] = '.';
+  text[length + 1] = static_cast<char>('0' + frac / 100);
+  text[length + 2] = static_cast<char>('0' + frac / 10 % 10);
+  text[length + 3] = static_cast<char>('0' + frac % 10);
+  text[length + 4] = 'Z';
+  return std::string(text, length + 5);
 }
 
 namespace {

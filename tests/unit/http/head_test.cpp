@@ -108,6 +108,39 @@ TEST(KeepAlive, FollowsVersionAndConnectionHeader) {
   EXPECT_FALSE(wants_upgrade(parse_request_head("POST /x HTTP/1.1\r\nHost: x\r\nUpgrade: tcp\r\n\r\n")));
 }
 
+TEST(ParseRequest, ChecksEveryHeaderNameCharacter) {
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX-A!#$%&'*+-.^_`|~z9: 1\r\n\r\n"), 0);
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX(A): 1\r\n\r\n"), 400);
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX-A : 1\r\n\r\n"), 400);
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\n: 1\r\n\r\n"), 400);
+  EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX-\xc3\xa9: 1\r\n\r\n"), 400);
+  constexpr char kNul[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n";
+  EXPECT_EQ(status_of(std::string_view(kNul, sizeof kNul - 1)), 400);
+}
+
+TEST(ParseResponse, HeadersOutliveTheBufferAndMoves) {
+  std::string buffer =
+      "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\n\r\n";
+  ResponseHead r = parse_response_head(buffer);
+  buffer.assign(buffer.size(), 'x');  // the engine's bytes are consumed and overwritten
+  ResponseHead moved = std::move(r);
+  ASSERT_EQ(moved.headers.list.size(), 2u);
+  EXPECT_EQ(moved.headers.list[1].name, "Server");
+  ASSERT_NE(moved.headers.find("api-version"), nullptr);
+  EXPECT_EQ(*moved.headers.find("api-version"), "1.41");
+  EXPECT_EQ(*moved.headers.find("SERVER"), "Docker/20.10.24+dfsg1 (linux)");
+}
+
+TEST(SetContentLength, ReplacesTheFramingWithTextTheHeadKeeps) {
+  RequestHead r = parse_request_head("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  set_content_length(r, 12345678901234);
+  RequestHead moved = std::move(r);
+  EXPECT_EQ(serialize(moved), "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 12345678901234\r\n\r\n");
+  Framing f = request_framing(moved);
+  EXPECT_EQ(f.kind, Framing::Kind::length);
+  EXPECT_EQ(f.length, 12345678901234u);
+}
+
 TEST(Serialize, WritesOneCanonicalSpelling) {
   auto r = parse_request_head("GET /_ping HTTP/1.1\nHost:docker\nUser-Agent:   x y  \n\n");
   EXPECT_EQ(serialize(r), "GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: x y\r\n\r\n");
