@@ -4,17 +4,15 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "ascii.hpp"
+
 namespace dockgate::audit {
 
 bool is_credential_header(std::string_view name) {
   static constexpr std::string_view kNames[] = {"x-registry-auth", "x-registry-config", "authorization",
                                                 "proxy-authorization", "x-docker-expose-session-sharedkey"};
-  auto fold = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
-  return std::any_of(std::begin(kNames), std::end(kNames), [&](std::string_view lower) {
-    return name.size() == lower.size() &&
-           std::equal(name.begin(), name.end(), lower.begin(),
-                      [&](char c, char l) { return fold(static_cast<unsigned char>(c)) == l; });
-  });
+  return std::any_of(std::begin(kNames), std::end(kNames),
+                     [&](std::string_view known) { return iequals_ascii(name, known); });
 }
 
 std::string to_json(const Event& e) {

@@ -7,21 +7,10 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "ascii.hpp"
+
 namespace dockgate::http {
 namespace {
-
-constexpr unsigned char fold(unsigned char c) {
-  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-// ASCII case-insensitive, as HTTP field names are: no locale.
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (fold(static_cast<unsigned char>(a[i])) != fold(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // RFC 9110 §5.6.2 tchar, as a table: every field name of every request and response is checked.
 constexpr std::array<bool, 256> kTokenChars = [] {
@@ -107,7 +96,7 @@ void parse_fields(std::string_view fields, Headers& h) {
 std::optional<std::uint64_t> content_length(const Headers& headers) {
   std::optional<std::uint64_t> length;
   for (const auto& [name, value] : headers.list) {
-    if (!iequals(name, "Content-Length")) continue;
+    if (!iequals_ascii(name, "Content-Length")) continue;
     std::string_view rest = value;
     while (true) {
       size_t comma = rest.find(',');
@@ -131,12 +120,12 @@ std::optional<std::uint64_t> content_length(const Headers& headers) {
 bool is_chunked(const Headers& headers) {
   const Header* te = nullptr;
   for (const auto& h : headers.list) {
-    if (!iequals(h.name, "Transfer-Encoding")) continue;
+    if (!iequals_ascii(h.name, "Transfer-Encoding")) continue;
     if (te != nullptr) throw BadMessage(400, "more than one Transfer-Encoding header");
     te = &h;
   }
   if (te == nullptr) return false;
-  if (!iequals(te->value, "chunked")) {
+  if (!iequals_ascii(te->value, "chunked")) {
     throw BadMessage(501, "unsupported transfer encoding: \"" + std::string(te->value) + "\"");
   }
   return true;
@@ -146,7 +135,7 @@ bool is_chunked(const Headers& headers) {
 
 const std::string_view* Headers::find(std::string_view name) const {
   for (const auto& h : list) {
-    if (iequals(h.name, name)) return &h.value;
+    if (iequals_ascii(h.name, name)) return &h.value;
   }
   return nullptr;
 }
@@ -159,11 +148,11 @@ void Headers::append(std::string_view name, std::string_view value) {
 
 bool Headers::has_token(std::string_view name, std::string_view token) const {
   for (const auto& h : list) {
-    if (!iequals(h.name, name)) continue;
+    if (!iequals_ascii(h.name, name)) continue;
     std::string_view rest = h.value;
     while (!rest.empty()) {
       size_t comma = rest.find(',');
-      if (iequals(trim(rest.substr(0, comma)), token)) return true;
+      if (iequals_ascii(trim(rest.substr(0, comma)), token)) return true;
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
@@ -211,7 +200,7 @@ RequestHead parse_request_head(std::string_view head) {
   parse_fields(lines.rest(), r.headers);
   // Go's net/http rules, so that the engine never sees a Host we did not: exactly one for HTTP/1.1.
   auto hosts = std::count_if(r.headers.list.begin(), r.headers.list.end(),
-                             [](const Header& h) { return iequals(h.name, "Host"); });
+                             [](const Header& h) { return iequals_ascii(h.name, "Host"); });
   if (r.minor_version == 1 && hosts == 0) throw BadMessage(400, "missing required Host header");
   if (hosts > 1) throw BadMessage(400, "too many Host headers");
   return r;
@@ -299,8 +288,8 @@ void set_content_length(RequestHead& request, std::uint64_t length) {
   auto& list = request.headers.list;
   list.erase(std::remove_if(list.begin(), list.end(),
                             [](const Header& h) {
-                              return iequals(h.name, "Content-Length") ||
-                                     iequals(h.name, "Transfer-Encoding");
+                              return iequals_ascii(h.name, "Content-Length") ||
+                                     iequals_ascii(h.name, "Transfer-Encoding");
                             }),
              list.end());
   request.headers.append("Content-Length", std::to_string(length));
