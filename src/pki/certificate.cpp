@@ -35,9 +35,8 @@ std::string utf8(const ASN1_STRING* s) {
 }
 
 std::string rfc3339(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) return "";
-  return utc_text(timegm(&tm));
+  std::optional<std::time_t> when = to_time(t);
+  return when ? utc_text(*when) : "";
 }
 
 std::string name_text(const X509_NAME* name) {
@@ -72,6 +71,12 @@ std::string utc_text(std::time_t when) {
   char buf[32];
   if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return "";
   return buf;
+}
+
+std::optional<std::time_t> to_time(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return timegm(&tm);
 }
 
 std::string role_name(Role role) {

@@ -56,6 +56,9 @@ std::string cert_to_pem(X509* cert);
 // RFC 3339 in UTC, as every date dockgate prints: 2026-11-23T16:40:52Z.
 std::string utc_text(std::time_t when);
 
+// An ASN.1 UTCTime or GeneralizedTime as seconds since the epoch; nullopt if it cannot be read.
+std::optional<std::time_t> to_time(const ASN1_TIME* t);
+
 // Upper-case hex without separators, as `openssl x509 -serial` and `openssl crl -text` print it.
 std::string serial_hex(const ASN1_INTEGER* serial);
 

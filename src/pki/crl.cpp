@@ -45,8 +45,7 @@ CrlContents crl_contents(X509_CRL* crl) {
     const X509_REVOKED* r = sk_X509_REVOKED_value(list, i);
     Revocation rev;
     rev.serial = serial_hex(X509_REVOKED_get0_serialNumber(r));
-    std::tm tm{};
-    if (ASN1_TIME_to_tm(X509_REVOKED_get0_revocationDate(r), &tm) == 1) rev.when = timegm(&tm);
+    rev.when = to_time(X509_REVOKED_get0_revocationDate(r)).value_or(0);
     c.revoked.push_back(std::move(rev));
   }
   return c;

@@ -1,8 +1,9 @@
 // SSL_CTX construction for `dockgate serve`. The reasons behind each setting are measured in issue 3:
 // session-id context (without it every resumption attempt under client verification fails), no TLS 1.3
 // tickets (docker clients never resume, and minting them costs 0.1-0.6 ms per handshake), released idle
-// buffers (an idle connection should cost kilobytes, not the 34 KiB of two full record buffers), and the
-// CRL checked once when loaded rather than on every handshake (issue 7).
+// buffers (an idle connection should cost kilobytes, not the 34 KiB of two full record buffers), the CRL
+// checked once when loaded rather than on every handshake, and a client's chain verified once per context
+// rather than on every connection (issue 7).
 #include "tls/context.hpp"
 
 #include <openssl/err.h>
@@ -19,6 +20,7 @@
 #include "pki/crl.hpp"
 #include "pki/key.hpp"
 #include "pki/openssl.hpp"
+#include "tls/verified_chains.hpp"
 
 namespace dockgate::tls {
 namespace {
@@ -76,16 +78,17 @@ struct Revocations {
   }
 };
 
-std::time_t to_time(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return timegm(&tm);
-}
+// What the verify callbacks consult, owned by the SSL_CTX (ex_data) and freed with it: a reload builds a
+// new context, and with it an empty cache.
+struct ClientChecks {
+  std::optional<Revocations> revocations;
+  VerifiedChains verified;
+};
 
-int revocations_index() {
+int checks_index() {
   static const int index = SSL_CTX_get_ex_new_index(
       0, nullptr, nullptr, nullptr,
-      [](void*, void* p, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<Revocations*>(p); });
+      [](void*, void* p, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<ClientChecks*>(p); });
   return index;
 }
 
@@ -94,15 +97,63 @@ int revocations_index() {
 int verify_client(int ok, X509_STORE_CTX* store) {
   if (ok != 1 || X509_STORE_CTX_get_error_depth(store) != 0) return ok;
   auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  const auto* revocations =
+  const auto* checks =
       ssl == nullptr
           ? nullptr
-          : static_cast<const Revocations*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), revocations_index()));
-  if (revocations == nullptr) return 1;
-  int error = revocations->check(X509_STORE_CTX_get0_chain(store));
+          : static_cast<const ClientChecks*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), checks_index()));
+  if (checks == nullptr || !checks->revocations) return 1;
+  int error = checks->revocations->check(X509_STORE_CTX_get0_chain(store));
   if (error == X509_V_OK) return 1;
   X509_STORE_CTX_set_error(store, error);
   return 0;
+}
+
+// A chain the cache has seen verify: the client's certificate and the remembered issuers become the
+// verified chain, and only the revocation check runs. Returns false, leaving `store` as it was, if the
+// chain cannot be assembled.
+bool accept_remembered(X509_STORE_CTX* store, const ClientChecks& checks, X509* leaf,
+                       std::vector<pki::Cert> issuers, int& result) {
+  STACK_OF(X509)* chain = sk_X509_new_reserve(nullptr, static_cast<int>(issuers.size() + 1));
+  if (chain == nullptr) return false;
+  X509_up_ref(leaf);
+  sk_X509_push(chain, leaf);  // cannot fail: reserved
+  for (auto& issuer : issuers) sk_X509_push(chain, issuer.release());
+  X509_STORE_CTX_set0_verified_chain(store, chain);
+  int error = checks.revocations ? checks.revocations->check(chain) : X509_V_OK;
+  X509_STORE_CTX_set_error_depth(store, 0);
+  X509_STORE_CTX_set_current_cert(store, leaf);
+  X509_STORE_CTX_set_error(store, error);
+  result = error == X509_V_OK ? 1 : 0;
+  return true;
+}
+
+// Replaces X509_verify_cert for client certificates (SSL_CTX_set_cert_verify_callback). A chain is
+// verified in full the first time its certificates are presented; a success is remembered under the
+// digests of what was presented, and later presentations of the same bytes reuse the issuers found, as
+// long as every certificate in the chain is still within its dates. The CRL is checked every time.
+// Everything else X509_verify_cert decides (signatures, purpose, depth, key strength, the trust store)
+// follows from those bytes and from settings fixed for the life of this context. Failures are never
+// remembered, so they are found, and worded, by OpenSSL every time.
+int verify_chain(X509_STORE_CTX* store, void* arg) {
+  auto& checks = *static_cast<ClientChecks*>(arg);
+  X509* leaf = X509_STORE_CTX_get0_cert(store);
+  std::string key = presented_chain_key(leaf, X509_STORE_CTX_get0_untrusted(store));
+  if (!key.empty()) {
+    if (auto issuers = checks.verified.find(key, std::time(nullptr))) {
+      int result = 0;
+      if (accept_remembered(store, checks, leaf, std::move(*issuers), result)) return result;
+    }
+  }
+  int ok = X509_verify_cert(store);
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(store);
+  if (ok == 1 && !key.empty()) {
+    if (std::optional<Validity> validity = chain_validity(chain)) {
+      std::vector<X509*> issuers;
+      for (int i = 1; i < sk_X509_num(chain); ++i) issuers.push_back(sk_X509_value(chain, i));
+      checks.verified.remember(key, issuers, *validity);
+    }
+  }
+  return ok;
 }
 
 }  // namespace
@@ -155,21 +206,24 @@ Context make_server_context(const Files& files) {
       X509_STORE_add_cert(store, ca.get());
       sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca.get())));
     }
+    auto checks = std::make_unique<ClientChecks>();
     if (!files.crl.empty()) {
       // Checked against the first CA, which signs dockgate's CRLs; a CRL from elsewhere is an error here
       // rather than a silent "every client revoked" at handshake time.
       std::string pem = files::read_file(files.crl, "--tlscrl");
       pki::Crl crl = pki::crl_from_pem(pem, files.crl, cas[0].get());
-      auto revocations = std::make_unique<Revocations>();
+      Revocations& revocations = checks->revocations.emplace();
       X509_up_ref(cas[0].get());
-      revocations->issuer.reset(cas[0].get());
-      for (const auto& r : pki::crl_contents(crl.get()).revoked) revocations->serials.push_back(r.serial);
-      std::sort(revocations->serials.begin(), revocations->serials.end());
-      revocations->this_update = to_time(X509_CRL_get0_lastUpdate(crl.get()));
-      revocations->next_update = to_time(X509_CRL_get0_nextUpdate(crl.get()));
-      if (SSL_CTX_set_ex_data(c, revocations_index(), revocations.get()) != 1) fail("cannot attach the CRL");
-      (void)revocations.release();  // owned by the context now; freed with it
+      revocations.issuer.reset(cas[0].get());
+      for (const auto& r : pki::crl_contents(crl.get()).revoked) revocations.serials.push_back(r.serial);
+      std::sort(revocations.serials.begin(), revocations.serials.end());
+      revocations.this_update = pki::to_time(X509_CRL_get0_lastUpdate(crl.get())).value_or(0);
+      revocations.next_update = pki::to_time(X509_CRL_get0_nextUpdate(crl.get())).value_or(0);
     }
+    ClientChecks* attached = checks.get();
+    if (SSL_CTX_set_ex_data(c, checks_index(), attached) != 1) fail("cannot attach the client checks");
+    (void)checks.release();  // owned by the context now; freed with it
+    SSL_CTX_set_cert_verify_callback(c, verify_chain, attached);
     SSL_CTX_set_cert_store(c, store);
     // Go clients present a certificate only if its issuer is in this list; it also tells people which CA
     // the gateway wants.
@@ -180,6 +234,11 @@ Context make_server_context(const Files& files) {
     SSL_CTX_set_verify_depth(c, 4);
   }
   return ctx;
+}
+
+const VerifiedChains* verified_chains(const Context& ctx) {
+  const auto* checks = static_cast<const ClientChecks*>(SSL_CTX_get_ex_data(ctx.get(), checks_index()));
+  return checks == nullptr ? nullptr : &checks->verified;
 }
 
 }  // namespace dockgate::tls

@@ -13,6 +13,7 @@
 #include "pki/key.hpp"
 #include "pki/openssl.hpp"
 #include "tls/key_decoding.hpp"
+#include "tls/verified_chains.hpp"
 
 namespace dockgate::tls {
 namespace {
@@ -31,10 +32,16 @@ Files server_files(const pki::Layout& l, const std::string& ca, bool with_crl) {
           with_crl ? l.crl().string() : "", true};
 }
 
+// What a handshake showed besides its verify result.
+struct Seen {
+  int sent = 0;      // certificates the server sent
+  int verified = 0;  // certificates in the server's verified chain of the client
+};
+
 // Runs a whole handshake in memory between a client holding DIR/clients/NAME's files and a server on
 // `server`, and returns the server's verify result, or -1 when the handshake failed for another reason.
-// `sent`, when given, receives how many certificates the server sent; `configure` adjusts the client.
-long handshake(const Context& server, const fs::path& client_dir, int* sent = nullptr,
+// `seen`, when given, receives the chains' lengths; `configure` adjusts the client.
+long handshake(const Context& server, const fs::path& client_dir, Seen* seen = nullptr,
                const std::function<void(SSL_CTX*)>& configure = {}) {
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> cctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
   if (configure) configure(cctx.get());
@@ -53,7 +60,10 @@ long handshake(const Context& server, const fs::path& client_dir, int* sent = nu
     int r = SSL_do_handshake(srv.get());
     if (r == 1) {
       (void)SSL_do_handshake(client.get());
-      if (sent != nullptr) *sent = sk_X509_num(SSL_get_peer_cert_chain(client.get()));
+      if (seen != nullptr) {
+        seen->sent = sk_X509_num(SSL_get_peer_cert_chain(client.get()));
+        seen->verified = sk_X509_num(SSL_get0_verified_chain(srv.get()));
+      }
       return X509_V_OK;
     }
     if (SSL_get_error(srv.get(), r) != SSL_ERROR_WANT_READ) {
@@ -121,9 +131,9 @@ class ServerChain : public Revocation {};
 
 TEST_P(ServerChain, IsTheCertificatesOfItsFileOnly) {
   auto plain = make_server_context(server_files(a_, a_.ca_cert().string(), false));
-  int sent = 0;
-  ASSERT_EQ(handshake(plain, a_.client_dir("admin"), &sent), X509_V_OK);
-  EXPECT_EQ(sent, 1);
+  Seen seen;
+  ASSERT_EQ(handshake(plain, a_.client_dir("admin"), &seen), X509_V_OK);
+  EXPECT_EQ(seen.sent, 1);
 
   fs::path with_chain = tmp_ / "server-chain.pem";
   std::ofstream(with_chain) << files::read_file(a_.dir / "server-cert.pem", "cert")
@@ -131,8 +141,8 @@ TEST_P(ServerChain, IsTheCertificatesOfItsFileOnly) {
   Files f = server_files(a_, a_.ca_cert().string(), false);
   f.cert = with_chain.string();
   auto chained = make_server_context(f);
-  ASSERT_EQ(handshake(chained, a_.client_dir("admin"), &sent), X509_V_OK);
-  EXPECT_EQ(sent, 2);
+  ASSERT_EQ(handshake(chained, a_.client_dir("admin"), &seen), X509_V_OK);
+  EXPECT_EQ(seen.sent, 2);
 }
 
 // A client certificate whose signature no longer matches what its CA signed: the built-in method must
@@ -160,6 +170,45 @@ TEST_P(Revocation, AClientCertificateWithABrokenSignatureIsRefused) {
   Context server = make_server_context(server_files(a_, a_.ca_cert().string(), false));
   EXPECT_EQ(handshake(server, forged), X509_V_ERR_CERT_SIGNATURE_FAILURE);
   EXPECT_EQ(handshake(server, a_.client_dir("admin")), X509_V_OK);
+  // The genuine certificate's chain is remembered now; the forged one differs in its bytes and is
+  // verified, and refused, again.
+  EXPECT_EQ(handshake(server, forged), X509_V_ERR_CERT_SIGNATURE_FAILURE);
+  EXPECT_EQ(verified_chains(server)->hits(), 0U);
+}
+
+// The second connection with the same certificate reuses the chain the first verified, and ends with
+// the same verified chain (client and CA); revoked clients and failures are never remembered, and a
+// client that also sends its CA certificate is a chain of its own.
+TEST_P(Revocation, AChainVerifiedOnceIsReusedWithTheCrlCheckedEachTime) {
+  Context server = make_server_context(server_files(a_, a_.ca_cert().string(), true));
+  const VerifiedChains* cache = verified_chains(server);
+  ASSERT_NE(cache, nullptr);
+  fs::path revoked = a_.revoked_dir() / fs::directory_iterator(a_.revoked_dir())->path().filename();
+  for (int round = 0; round < 3; ++round) {
+    Seen seen;
+    EXPECT_EQ(handshake(server, a_.client_dir("admin"), &seen), X509_V_OK) << round;
+    EXPECT_EQ(seen.verified, 2) << round;
+    EXPECT_EQ(handshake(server, revoked), X509_V_ERR_CERT_REVOKED) << round;
+    EXPECT_EQ(handshake(server, b_.client_dir("admin")), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+        << round;
+  }
+  EXPECT_EQ(cache->hits(), 2U);
+  EXPECT_EQ(cache->size(), 1U);
+
+  fs::path with_ca = tmp_ / "with-ca";
+  fs::create_directories(with_ca);
+  fs::copy_file(a_.client_dir("admin") / "key.pem", with_ca / "key.pem");
+  std::ofstream(with_ca / "cert.pem") << files::read_file(a_.client_dir("admin") / "cert.pem", "cert")
+                                      << files::read_file(a_.ca_cert(), "ca");
+  EXPECT_EQ(handshake(server, with_ca), X509_V_OK);
+  EXPECT_EQ(handshake(server, with_ca), X509_V_OK);
+  EXPECT_EQ(cache->hits(), 3U);
+  EXPECT_EQ(cache->size(), 2U);
+
+  // Another context (a reload) starts with nothing remembered.
+  Context reloaded = make_server_context(server_files(a_, a_.ca_cert().string(), true));
+  EXPECT_EQ(handshake(reloaded, revoked), X509_V_ERR_CERT_REVOKED);
+  EXPECT_EQ(verified_chains(reloaded)->size(), 0U);
 }
 
 // EC and RSA keys on either side, the key shares clients offer, and TLS 1.2. (An OpenSSL client under
