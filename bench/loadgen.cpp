@@ -266,7 +266,9 @@ void connect_per_request(const Options& o, SSL_CTX* ctx) {
   auto start = Clock::now();
   for (long t = 0; t < o.concurrency; ++t) {
     threads.emplace_back([&, t] {
-      const std::string req = "GET " + o.path + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
+      // As the docker CLI does: a kept-alive request (no "Connection: close"), and the client closes the
+      // connection once it has the answer.
+      const std::string req = get(o.path);
       while (!stop) {
         auto begin = Clock::now();
         try {

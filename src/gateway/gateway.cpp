@@ -62,7 +62,9 @@ std::string peer_text(int fd, bool is_unix) {
 class Gateway {
  public:
   explicit Gateway(Options options)
-      : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), hup_(io_, SIGHUP) {}
+      : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), hup_(io_, SIGHUP) {
+    options_.engine.idle = &idle_engines_;
+  }
 
   void run() {
     for (const auto& l : options_.listeners) {
@@ -239,6 +241,7 @@ class Gateway {
       a.close(ignored);
     }
     for (auto* s : sessions_) s->stop();
+    idle_engines_.close_all();
     hup_.cancel();
     watch_timer_.cancel();
     // A second signal means now.
@@ -267,6 +270,9 @@ class Gateway {
   asio::steady_timer watch_timer_{io_};
   std::list<Acceptor> acceptors_;
   std::set<http::Session*> sessions_;
+  // Engine connections finished clients left at rest: 8 at most, each for at most 30 s. Go's HTTP client
+  // keeps 2 per host for 90 s; a gateway serving many short-lived CLI connections wants a few more.
+  net::IdleEngines idle_engines_{io_.get_executor(), 8, std::chrono::seconds(30)};
   bool stopping_ = false;
 };
 

@@ -193,7 +193,14 @@ asio::awaitable<void> Session::run() {
              {{"client", identity_.text()}, {"cause", describe(std::current_exception())}});
   }
   client_->close();
-  if (engine_) engine_->close();
+  if (engine_) {
+    // A connection at rest carries nothing of this client's: another client's first request may use it.
+    if (engine_at_rest_ && from_engine_.empty() && engine_address_.idle != nullptr && !stopping_) {
+      engine_address_.idle->give(std::move(engine_));
+    } else {
+      engine_->close();
+    }
+  }
 }
 
 // One request and its response. Returns whether the connection takes another request.
@@ -280,12 +287,20 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   }
 
   // The engine connection is opened by the first request, not at accept: an idle client costs no second
-  // descriptor. A kept-alive engine connection that the engine has since closed gets one retry, when the
-  // request has no body that could already be half-sent.
+  // descriptor. A request without a body may take one that an earlier client left at rest. A kept-alive
+  // engine connection that the engine has since closed gets one retry on a new connection, when the
+  // request has no body that could already be half-sent; that is why only such a request takes a
+  // connection from the idle ones.
   for (int attempt = 0;; ++attempt) {
+    const char* connection = "kept";  // for the debug log: this client's, another's left at rest, or new
+    if (!engine_ && attempt == 0 && framing.kind == Framing::Kind::none && engine_address_.idle != nullptr) {
+      engine_ = engine_address_.idle->take();
+      connection = "reused";
+    }
     bool reused = engine_ != nullptr;
     std::string cause;
     if (!engine_) {
+      connection = "opened";
       try {
         engine_ = co_await net::connect_engine(engine_address_.address);
       } catch (...) {
@@ -301,6 +316,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
 
     Exchange x;
     x.method = request.method;
+    engine_at_rest_ = false;
     std::exception_ptr failure;
     try {
       std::string head_out = serialize(request);
@@ -376,7 +392,11 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
         co_await respond_error(bad_body->status, bad_body->what());
         co_return false;
       }
-      if (reused && attempt == 0 && framing.kind == Framing::Kind::none && x.bytes_in == 0) continue;
+      if (reused && attempt == 0 && framing.kind == Framing::Kind::none && x.bytes_in == 0) {
+        obs::log(obs::Level::debug, "retrying on a new engine connection",
+                 {{"client", identity_.text()}, {"connection", connection}, {"cause", cause}});
+        continue;
+      }
       record.event.status = 502;
       co_await respond_error(
           502, "the Docker engine at " + engine_address_.text + " failed before answering: " + cause);
@@ -393,7 +413,8 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
                 {"target", request.target},
                 {"status", std::to_string(x.status)},
                 {"bytes_in", std::to_string(x.bytes_in)},
-                {"bytes_out", std::to_string(x.bytes_out)}});
+                {"bytes_out", std::to_string(x.bytes_out)},
+                {"engine_connection", connection}});
     }
     if (x.tunnel) {
       record.event.tunnel = true;
@@ -414,6 +435,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
       engine_->close();
       engine_.reset();
     }
+    engine_at_rest_ = engine_ != nullptr;
     co_return keeps_alive(request) && x.engine_keeps_alive && !stopping_;
   }
 }

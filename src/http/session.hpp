@@ -9,6 +9,7 @@
 
 #include "config/listen_address.hpp"
 #include "net/buffer.hpp"
+#include "net/idle_engines.hpp"
 #include "net/stream.hpp"
 #include "tls/identity.hpp"
 
@@ -30,7 +31,8 @@ struct SessionLimits {
 
 struct Engine {
   config::ListenAddress address;
-  std::string text;  // as configured, for messages
+  std::string text;                  // as configured, for messages
+  net::IdleEngines* idle = nullptr;  // connections other clients left at rest; none if null
 };
 
 class Session {
@@ -67,6 +69,7 @@ class Session {
   SessionLimits limits_;
   net::Buffer from_client_, from_engine_;
   bool idle_ = false, stopping_ = false;
+  bool engine_at_rest_ = false;  // engine_'s last response was read to its end and it stays open
   std::uint64_t requests_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 
 #include "net/deadline.hpp"
 
@@ -95,6 +96,13 @@ asio::awaitable<void> PlainStream::wait_readable() {
 void PlainStream::close() noexcept {
   boost::system::error_code ec;
   socket_.close(ec);
+}
+
+bool PlainStream::quiet() noexcept {
+  if (!socket_.is_open()) return false;
+  char byte = 0;
+  ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 }  // namespace dockgate::net

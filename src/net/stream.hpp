@@ -29,6 +29,9 @@ class Stream {
   virtual asio::awaitable<void> wait_readable() = 0;
   // Closes at once; pending operations complete with an error.
   virtual void close() noexcept = 0;
+  // For a connection between exchanges: true if the peer has neither sent anything nor finished since (a
+  // peek that does not wait finds nothing to read). Streams that cannot tell answer false.
+  virtual bool quiet() noexcept { return false; }
 };
 
 // A lingering close after our last bytes: finish_sending(), then read and discard what the client still
@@ -44,6 +47,7 @@ class PlainStream final : public Stream {
   asio::awaitable<void> finish_sending() override;
   asio::awaitable<void> wait_readable() override;
   void close() noexcept override;
+  bool quiet() noexcept override;
 
  private:
   // Counts a call that moved `bytes` without waiting; true when it is time to let others run.
