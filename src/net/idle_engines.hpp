@@ -1,6 +1,6 @@
 // Engine connections that finished client connections left at rest, kept for the next client. The docker
 // CLI opens a connection per command; without these, each one costs the engine an accept, a goroutine
-// and a close, and the gateway four system calls (bench/RESULTS.md, step 19).
+// and a close, and the gateway four system calls (bench/RESULTS.md, step 20).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
