@@ -203,6 +203,38 @@ asio::awaitable<void> Session::run() {
   }
 }
 
+// Relays a response body (after a bodiless request) while watching the client, so that a client that leaves
+// during a quiet stream (events, a silent `logs -f`, `wait`) ends the exchange now, as dockerd cancels the
+// request when its client goes, rather than at the engine's next write, which may never come. Throws as
+// relay_body does, and UnexpectedEnd when the client leaves first.
+asio::awaitable<std::uint64_t> Session::relay_response_body(const Framing& body) {
+  auto result = co_await (net::capture(relay_body(body, *engine_, from_engine_, *client_)) || client_left());
+  if (result.index() == 1) throw UnexpectedEnd("the client left during the response");
+  co_return std::get<0>(result).get();
+}
+
+// Completes when the client has finished sending or its connection failed. Bytes it sends meanwhile (a
+// pipelined request) stay in from_client_ for the next exchange; once that buffer is full, it only waits
+// to be cancelled.
+asio::awaitable<void> Session::client_left() {
+  while (true) {
+    std::span<char> space = from_client_.space();
+    if (space.empty()) {
+      asio::steady_timer never(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+      co_await never.async_wait(asio::use_awaitable);
+    }
+    std::size_t n = 0;
+    try {
+      n = co_await client_->read_some(space);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == asio::error::operation_aborted) throw;  // the response ended first
+      co_return;                                              // a reset: gone
+    }
+    if (n == 0) co_return;
+    from_client_.commit(n);
+  }
+}
+
 // One request and its response. Returns whether the connection takes another request.
 asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   RequestHead request;
@@ -358,7 +390,10 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
           if (response_body.kind == Framing::Kind::until_close) {
             x.tunnel = true;
           } else {
-            x.bytes_out = co_await relay_body(response_body, *engine_, from_engine_, *client_);
+            // With no request body to read, nothing reads the client meanwhile: watch it.
+            x.bytes_out = framing.kind == Framing::Kind::none
+                              ? co_await relay_response_body(response_body)
+                              : co_await relay_body(response_body, *engine_, from_engine_, *client_);
           }
           co_return;
         }

@@ -22,6 +22,8 @@ class Sink;
 
 namespace dockgate::http {
 
+struct Framing;
+
 struct SessionLimits {
   std::size_t head_limit = std::size_t{64} * 1024;  // request head bytes (haproxy's default buffer is 16 KiB)
   std::size_t buffer_size = std::size_t{64} * 1024;  // per direction, allocated only while bytes move
@@ -59,6 +61,8 @@ class Session {
   boost::asio::awaitable<bool> read_head(std::string& head);
   boost::asio::awaitable<bool> exchange(const std::string& raw_head);
   boost::asio::awaitable<void> respond_error(int status, const std::string& message);
+  boost::asio::awaitable<std::uint64_t> relay_response_body(const Framing& body);
+  boost::asio::awaitable<void> client_left();
 
   std::unique_ptr<net::Stream> client_;
   const std::shared_ptr<const authz::Policy>& policy_;

@@ -19,11 +19,16 @@
 
 namespace dockgate::net {
 
-namespace detail {
+// An operation's result or its failure, as a value. In a group that waits for the first *successful*
+// branch (`||`), a captured operation ends the wait whether it succeeds or fails.
 template <class T>
 struct Outcome {
   std::exception_ptr error;
   std::optional<T> value;
+  T get() {
+    if (error) std::rethrow_exception(error);
+    return std::move(*value);
+  }
 };
 
 template <class T>
@@ -36,7 +41,6 @@ boost::asio::awaitable<Outcome<T>> capture(boost::asio::awaitable<T> op) {
   }
   co_return out;
 }
-}  // namespace detail
 
 // The result of `op`, or nullopt if `deadline` expired first (op is then cancelled). Rethrows op's failure
 // as soon as it happens.
@@ -44,11 +48,9 @@ template <class T>
 boost::asio::awaitable<std::optional<T>> before(boost::asio::steady_timer& deadline,
                                                 boost::asio::awaitable<T> op) {
   using namespace boost::asio::experimental::awaitable_operators;
-  auto r = co_await (detail::capture(std::move(op)) || deadline.async_wait(boost::asio::use_awaitable));
+  auto r = co_await (capture(std::move(op)) || deadline.async_wait(boost::asio::use_awaitable));
   if (r.index() == 1) co_return std::nullopt;
-  auto& outcome = std::get<0>(r);
-  if (outcome.error) std::rethrow_exception(outcome.error);
-  co_return std::move(outcome.value);
+  co_return std::get<0>(r).get();
 }
 
 // A deadline for a stretch of code whose every wait is on one socket (the TLS handshake): once `timeout`
