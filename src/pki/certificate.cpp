@@ -73,6 +73,11 @@ std::string utc_text(std::time_t when) {
   return buf;
 }
 
+const EVP_MD* sha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 std::optional<std::time_t> to_time(const ASN1_TIME* t) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
@@ -238,11 +243,9 @@ Holder describe_holder(X509* cert) {
   holder.organizational_units = name_entries(subject, NID_organizationalUnitName);
   holder.serial = serial_hex(X509_get0_serialNumber(cert));
 
-  // Fetched once: EVP_sha256() would make X509_digest look the implementation up on every call.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  if (sha256 != nullptr && X509_digest(cert, sha256, md, &n) == 1) {
+  if (sha256() != nullptr && X509_digest(cert, sha256(), md, &n) == 1) {
     static const char* hex = "0123456789ABCDEF";
     for (unsigned int i = 0; i < n; ++i) {
       if (i > 0) holder.sha256_fingerprint += ':';

@@ -59,6 +59,10 @@ std::string utc_text(std::time_t when);
 // An ASN.1 UTCTime or GeneralizedTime as seconds since the epoch; nullopt if it cannot be read.
 std::optional<std::time_t> to_time(const ASN1_TIME* t);
 
+// SHA-256 for certificate digests, fetched once: EVP_sha256() would make X509_digest look the
+// implementation up on every call, and fingerprints are taken on every handshake.
+const EVP_MD* sha256();
+
 // Upper-case hex without separators, as `openssl x509 -serial` and `openssl crl -text` print it.
 std::string serial_hex(const ASN1_INTEGER* serial);
 

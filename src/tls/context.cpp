@@ -92,6 +92,11 @@ int checks_index() {
   return index;
 }
 
+// The CRL's answer for a verified chain: X509_V_OK when there is no CRL or it does not list the client.
+int revocation_error(const ClientChecks& checks, STACK_OF(X509) * chain) {
+  return checks.revocations ? checks.revocations->check(chain) : X509_V_OK;
+}
+
 // Runs after OpenSSL's own checks of each certificate in the chain; only the client's own (depth 0) is
 // looked up.
 int verify_client(int ok, X509_STORE_CTX* store) {
@@ -101,30 +106,29 @@ int verify_client(int ok, X509_STORE_CTX* store) {
       ssl == nullptr
           ? nullptr
           : static_cast<const ClientChecks*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), checks_index()));
-  if (checks == nullptr || !checks->revocations) return 1;
-  int error = checks->revocations->check(X509_STORE_CTX_get0_chain(store));
+  if (checks == nullptr) return 1;
+  int error = revocation_error(*checks, X509_STORE_CTX_get0_chain(store));
   if (error == X509_V_OK) return 1;
   X509_STORE_CTX_set_error(store, error);
   return 0;
 }
 
 // A chain the cache has seen verify: the client's certificate and the remembered issuers become the
-// verified chain, and only the revocation check runs. Returns false, leaving `store` as it was, if the
-// chain cannot be assembled.
-bool accept_remembered(X509_STORE_CTX* store, const ClientChecks& checks, X509* leaf,
-                       std::vector<pki::Cert> issuers, int& result) {
+// verified chain, and only the revocation check runs. Returns X509_verify_cert's kind of answer (1 or 0),
+// or nullopt, leaving `store` as it was, if the chain cannot be assembled.
+std::optional<int> accept_remembered(X509_STORE_CTX* store, const ClientChecks& checks, X509* leaf,
+                                     std::vector<pki::Cert> issuers) {
   STACK_OF(X509)* chain = sk_X509_new_reserve(nullptr, static_cast<int>(issuers.size() + 1));
-  if (chain == nullptr) return false;
+  if (chain == nullptr) return std::nullopt;
   X509_up_ref(leaf);
   sk_X509_push(chain, leaf);  // cannot fail: reserved
   for (auto& issuer : issuers) sk_X509_push(chain, issuer.release());
   X509_STORE_CTX_set0_verified_chain(store, chain);
-  int error = checks.revocations ? checks.revocations->check(chain) : X509_V_OK;
+  int error = revocation_error(checks, chain);
   X509_STORE_CTX_set_error_depth(store, 0);
   X509_STORE_CTX_set_current_cert(store, leaf);
   X509_STORE_CTX_set_error(store, error);
-  result = error == X509_V_OK ? 1 : 0;
-  return true;
+  return error == X509_V_OK ? 1 : 0;
 }
 
 // Replaces X509_verify_cert for client certificates (SSL_CTX_set_cert_verify_callback). A chain is
@@ -140,8 +144,8 @@ int verify_chain(X509_STORE_CTX* store, void* arg) {
   std::string key = presented_chain_key(leaf, X509_STORE_CTX_get0_untrusted(store));
   if (!key.empty()) {
     if (auto issuers = checks.verified.find(key, std::time(nullptr))) {
-      int result = 0;
-      if (accept_remembered(store, checks, leaf, std::move(*issuers), result)) return result;
+      if (std::optional<int> result = accept_remembered(store, checks, leaf, std::move(*issuers)))
+        return *result;
     }
   }
   int ok = X509_verify_cert(store);

@@ -10,8 +10,7 @@
 namespace dockgate::tls {
 
 std::string presented_chain_key(X509* leaf, STACK_OF(X509) * presented) {
-  // Fetched once: EVP_sha256() would look the implementation up on every call.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  const EVP_MD* sha256 = pki::sha256();
   if (sha256 == nullptr || leaf == nullptr) return {};
   std::string key;
   auto add = [&](X509* cert) {
