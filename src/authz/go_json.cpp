@@ -178,28 +178,44 @@ template <bool Popcnt>
   return b;
 }
 
-[[gnu::target("avx2"), gnu::always_inline]] inline Block classify_avx2(const char* p) {
-  const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'),
-                case_bit = _mm256_set1_epi8(0x20), open = _mm256_set1_epi8('{'),
+// The two halves of a block, and the same with bit 0x20 set (which makes '[' '{' and ']' '}').
+struct HalvesAvx2 {
+  __m256i lo, hi, lo_folded, hi_folded;
+};
+
+[[gnu::target("avx2"), gnu::always_inline]] inline HalvesAvx2 load_avx2(const char* p) {
+  const __m256i case_bit = _mm256_set1_epi8(0x20);
+  HalvesAvx2 h;
+  h.lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  h.hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  h.lo_folded = _mm256_or_si256(h.lo, case_bit);
+  h.hi_folded = _mm256_or_si256(h.hi, case_bit);
+  return h;
+}
+
+// Which of the block's 64 bytes equal `c`.
+[[gnu::target("avx2"), gnu::always_inline]] inline std::uint64_t mask_avx2(__m256i lo, __m256i hi, char c) {
+  const __m256i v = _mm256_set1_epi8(c);
+  return std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v)))} |
+         (std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)))} << 32);
+}
+
+[[gnu::target("avx2"), gnu::always_inline]] inline Block classify_avx2(const HalvesAvx2& h) {
+  return {mask_avx2(h.lo, h.hi, '"'), mask_avx2(h.lo, h.hi, '\\'), mask_avx2(h.lo_folded, h.hi_folded, '{'),
+          mask_avx2(h.lo_folded, h.hi_folded, '}')};
+}
+
+// Whether the block has neither a backslash nor a bracket, as most blocks of a long Env or Labels: then only
+// its quotes matter, and one test finds that without building the other masks.
+[[gnu::target("avx2"), gnu::always_inline]] inline bool plain_avx2(const HalvesAvx2& h) {
+  const __m256i backslash = _mm256_set1_epi8('\\'), open = _mm256_set1_epi8('{'),
                 close = _mm256_set1_epi8('}');
-  Block b{0, 0, 0, 0};
-  for (int i = 0; i < 2; ++i) {
-    __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + std::ptrdiff_t{32} * i));
-    __m256i folded = _mm256_or_si256(bytes, case_bit);
-    const int shift = 32 * i;
-    b.quote |=
-        std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, quote)))}
-        << shift;
-    b.backslash |=
-        std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, backslash)))}
-        << shift;
-    b.open |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(folded, open)))}
-              << shift;
-    b.close |=
-        std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(folded, close)))}
-        << shift;
-  }
-  return b;
+  __m256i special = _mm256_or_si256(
+      _mm256_or_si256(_mm256_cmpeq_epi8(h.lo, backslash), _mm256_cmpeq_epi8(h.hi, backslash)),
+      _mm256_or_si256(
+          _mm256_or_si256(_mm256_cmpeq_epi8(h.lo_folded, open), _mm256_cmpeq_epi8(h.lo_folded, close)),
+          _mm256_or_si256(_mm256_cmpeq_epi8(h.hi_folded, open), _mm256_cmpeq_epi8(h.hi_folded, close))));
+  return _mm256_testz_si256(special, special) != 0;
 }
 
 // The last, short block, padded with spaces (which are none of the bytes looked for).
@@ -230,11 +246,16 @@ Skipped skip_blocks_sse2(const char* p, const char* end, std::uint32_t level) {
   SkipState st;
   Skipped out{Skipped::end, end};
   for (; end - p >= 64; p += 64) {
-    if (skip_step<true>(classify_avx2(p), p, level, st, out)) return out;
+    HalvesAvx2 h = load_avx2(p);
+    if (st.escape_carry == 0 && plain_avx2(h)) {
+      if (__builtin_popcountll(mask_avx2(h.lo, h.hi, '"')) & 1) st.in_string = ~st.in_string;
+      continue;
+    }
+    if (skip_step<true>(classify_avx2(h), p, level, st, out)) return out;
   }
   if (p < end) {
     Tail tail(p, end);
-    if (skip_step<true>(classify_avx2(tail.bytes), p, level, st, out)) return out;
+    if (skip_step<true>(classify_avx2(load_avx2(tail.bytes)), p, level, st, out)) return out;
   }
   return {Skipped::end, end};
 }
@@ -334,7 +355,8 @@ class JsonParser {
 
   static bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
   void skip_space() {
-    while (p_ != end_ && is_space(*p_)) ++p_;
+    // Most bodies are compact (the docker CLI sends no whitespace): one comparison finds that.
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' && is_space(*p_)) ++p_;
   }
 
   // `v` as the object or array whose bracket is at p_, at nesting level `level`.
@@ -591,6 +613,12 @@ class JsonParser {
       if (ascii != nullptr) *ascii = false;
       utf8(nullptr);
     }
+    return escaped_string(start, ascii);
+  }
+
+  // The rest of a string from its first backslash at p_ (`start` is just past its opening quote): decoded
+  // into a copy that the document owns. Out of line, so that the common string without escapes is cheap.
+  [[gnu::noinline]] std::string_view escaped_string(const char* start, bool* ascii) {
     auto owned = std::make_unique<std::string>(start, static_cast<size_t>(p_ - start));
     std::string& out = *owned;
     while (true) {
@@ -667,36 +695,38 @@ bool may_match(std::string_view key, std::string_view name) {
   return false;
 }
 
+// Whether `key` folds to `name`. A name of letters only is compared eight bytes at a time: a key byte
+// equals a letter under folding exactly when it does with bit 0x20 set in both, and a key of the same
+// length that has non-ASCII bytes cannot fold to it (ſ and the Kelvin sign fold to one byte from two or
+// three, and every other non-ASCII byte stays as it is).
+bool key_matches(std::string_view key, const FieldName& name) {
+  const std::string_view field = name.text();
+  if (!name.letters() || key.size() != field.size()) return may_match(key, field) && fold_equal(key, field);
+  // Words of eight (or four) bytes, the last one overlapping the one before where the length is no multiple.
+  constexpr std::uint64_t kCase = 0x2020202020202020u;
+  const char* k = key.data();
+  const char* f = field.data();
+  const size_t n = key.size();
+  auto same = [&](size_t at, size_t width) {
+    return (detail::load_bytes(k + at, width) | kCase) == (detail::load_bytes(f + at, width) | kCase);
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (!same(i, 8)) return false;
+    }
+    return same(n - 8, 8);
+  }
+  if (n >= 4) return same(0, 4) && same(n - 4, 4);
+  for (size_t i = 0; i < n; ++i) {
+    if ((static_cast<unsigned char>(k[i]) | 0x20) != (static_cast<unsigned char>(f[i]) | 0x20)) return false;
+  }
+  return true;
+}
+
 bool is_ascii(std::string_view key) {
   unsigned char all = 0;
   for (char c : key) all |= static_cast<unsigned char>(c);
   return all < 0x80;
-}
-
-// A hash of an ASCII key under folding: its length and its first and last eight bytes (four, or three
-// single bytes, for shorter keys), with bit 0x20 set in every byte, which lower-cases letters (and merges a
-// few punctuation pairs, which the comparison after the look-up tells apart). Keys that fold alike hash
-// alike; a handful of instructions, no loop.
-std::uint32_t folded_hash(std::string_view key) {
-  constexpr std::uint64_t kCase = 0x2020202020202020u;
-  const char* p = key.data();
-  const size_t n = key.size();
-  std::uint64_t front = 0, back = 0;
-  if (n >= 8) {
-    std::memcpy(&front, p, 8);
-    std::memcpy(&back, p + n - 8, 8);
-  } else if (n >= 4) {
-    std::uint32_t a = 0, b = 0;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    front = a;
-    back = b;
-  } else if (n > 0) {
-    front = static_cast<unsigned char>(p[0]) | (std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) |
-            (std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16);
-  }
-  std::uint64_t h = (((front | kCase) * 0x9E3779B97F4A7C15u) ^ (back | kCase) ^ n) * 0xC2B2AE3D27D4EB4Fu;
-  return static_cast<std::uint32_t>(h >> 32);  // the product's high bits depend on every input bit
 }
 
 constexpr size_t kIndexFrom = 12;  // smaller objects are scanned; an index costs more than it saves
@@ -733,101 +763,95 @@ const std::vector<JsonValue::Member>& JsonValue::members() const {
   return kind == Kind::object ? children().members : kNone;
 }
 
-const JsonValue* JsonValue::field(std::string_view name) const {
+// The sandbox asks dozens of fields of HostConfig and of the body: an object of kIndexFrom members or more
+// indexes its ASCII keys once, then each look-up is a hash probe. Keys with non-ASCII bytes (which may fold
+// to a shorter ASCII name) are kept aside and compared every time; real bodies have none.
+const JsonValue::Index& JsonValue::index(Children& c) {
+  if (!c.index) {
+    const auto& members = c.members;
+    auto index = std::make_unique<Index>();
+    std::uint32_t size = 32, shift = 27;  // a slot is the hash's top log2(size) bits
+    while (size < 2 * members.size()) size *= 2, --shift;
+    index->size = size;
+    index->shift = shift;
+    index->data.assign(2 * size_t{size} + members.size(), UINT32_MAX);
+    std::uint32_t* hash = index->hash();
+    std::uint32_t* first = index->first();
+    std::uint32_t* next = index->next();
+    // Last member first, each put at the head of its chain: the chains end up in document order.
+    auto odd = c.non_ascii.rbegin();
+    for (auto i = static_cast<std::uint32_t>(members.size()); i-- > 0;) {
+      if (odd != c.non_ascii.rend() && *odd == i) {
+        ++odd;
+        continue;
+      }
+      std::uint32_t h = detail::folded_hash(members[i].first);
+      std::uint32_t s = h >> shift;
+      while (first[s] != UINT32_MAX && hash[s] != h) s = (s + 1) & (size - 1);
+      hash[s] = h;
+      next[i] = first[s];
+      first[s] = i;
+    }
+    c.index = std::move(index);
+  }
+  return *c.index;
+}
+
+// Calls `take` with each member whose key folds to `name`, in document order.
+template <typename Take>
+void JsonValue::for_each_match(Children& c, const FieldName& name, Take take) {
+  const auto& members = c.members;
+  if (members.size() < kIndexFrom || !name.ascii()) {
+    for (const Member& m : members) {
+      if (key_matches(m.first, name)) take(m.second);
+    }
+    return;
+  }
+  const Index& ix = index(c);
+  const std::uint32_t* first = ix.data.data() + ix.size;
+  const std::uint32_t* next = first + ix.size;
+  std::uint32_t s = name.hash() >> ix.shift;
+  while (first[s] != UINT32_MAX && ix.data[s] != name.hash()) s = (s + 1) & (ix.size - 1);
+  std::uint32_t i = first[s];
+  auto odd = c.non_ascii.begin();
+  // Both lists are in document order: merge them, so that the last match is the last in the body.
+  while (i != UINT32_MAX || odd != c.non_ascii.end()) {
+    std::uint32_t m = 0;
+    if (i != UINT32_MAX && (odd == c.non_ascii.end() || i < *odd)) {
+      m = i;
+      i = next[i];
+    } else {
+      m = *odd++;
+    }
+    if (key_matches(members[m].first, name)) take(members[m].second);
+  }
+}
+
+const JsonValue* JsonValue::field(const FieldName& name) const {
   if (kind != Kind::object) return nullptr;
   Children& c = children();
-  const auto& members = c.members;
-  // The members whose keys fold to `name`, in document order: inline for the usual one or two, on the
-  // heap for a body that repeats a field more often.
-  std::uint32_t inline_found[8];
-  std::vector<std::uint32_t> many;
-  size_t count = 0;
-  auto take = [&](std::uint32_t i) {
-    if (count < 8) {
-      inline_found[count] = i;
-    } else {
-      if (many.empty()) many.assign(inline_found, inline_found + 8);
-      many.push_back(i);
-    }
-    ++count;
-  };
-  if (members.size() >= kIndexFrom && is_ascii(name)) {
-    // The sandbox asks dozens of fields of HostConfig and of the body: index the ASCII keys once, then each
-    // look-up is a hash probe. Keys with non-ASCII bytes (which may fold to a shorter ASCII name) are kept
-    // aside and compared every time; real bodies have none.
-    if (!c.index) {
-      auto index = std::make_unique<Index>();
-      std::uint32_t size = 32, shift = 27;  // a slot is the hash's top log2(size) bits
-      while (size < 2 * members.size()) size *= 2, --shift;
-      index->size = size;
-      index->shift = shift;
-      index->data.assign(2 * size_t{size} + members.size(), UINT32_MAX);
-      std::uint32_t* hash = index->hash();
-      std::uint32_t* first = index->first();
-      std::uint32_t* next = index->next();
-      // Last member first, each put at the head of its chain: the chains end up in document order.
-      auto odd = c.non_ascii.rbegin();
-      for (auto i = static_cast<std::uint32_t>(members.size()); i-- > 0;) {
-        if (odd != c.non_ascii.rend() && *odd == i) {
-          ++odd;
-          continue;
-        }
-        std::uint32_t h = folded_hash(members[i].first);
-        std::uint32_t s = h >> shift;
-        while (first[s] != UINT32_MAX && hash[s] != h) s = (s + 1) & (size - 1);
-        hash[s] = h;
-        next[i] = first[s];
-        first[s] = i;
-      }
-      c.index = std::move(index);
-    }
-    Index& index = *c.index;
-    const std::uint32_t h = folded_hash(name);
-    const std::uint32_t mask = index.size - 1;
-    std::uint32_t s = h >> index.shift;
-    while (index.first()[s] != UINT32_MAX && index.hash()[s] != h) s = (s + 1) & mask;
-    std::uint32_t i = index.first()[s];
-    auto odd = c.non_ascii.begin();
-    // Both lists are in document order: merge them, so that the last match is the last in the body.
-    while (i != UINT32_MAX || odd != c.non_ascii.end()) {
-      std::uint32_t m = 0;
-      if (i != UINT32_MAX && (odd == c.non_ascii.end() || i < *odd)) {
-        m = i;
-        i = index.next()[i];
-      } else {
-        m = *odd++;
-      }
-      if (fold_equal(members[m].first, name)) take(m);
-    }
-  } else {
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (may_match(members[i].first, name) && fold_equal(members[i].first, name))
-        take(static_cast<std::uint32_t>(i));
-    }
-  }
-  const std::uint32_t* found = count > 8 ? many.data() : inline_found;
+  // The last match decides, unless two or more are objects (below). One pass finds out; bodies that
+  // repeat a field are rare.
   const JsonValue* last = nullptr;
   const JsonValue* first_object = nullptr;
   size_t objects = 0;
-  for (size_t n = 0; n < count; ++n) {
-    const JsonValue& v = members[found[n]].second;
+  for_each_match(c, name, [&](const JsonValue& v) {
     last = &v;
     if (v.kind == Kind::object && objects++ == 0) first_object = &v;
-  }
+  });
   if (objects <= 1) return objects == 0 ? last : first_object;
   auto merged = std::make_unique<JsonValue>();
   merged->kind = Kind::object;
   merged->children_ = std::make_shared<Children>();
   auto& into = merged->children_->members;
-  for (size_t n = 0; n < count; ++n) {
-    const JsonValue& v = members[found[n]].second;
-    if (v.kind != Kind::object) continue;
+  for_each_match(c, name, [&](const JsonValue& v) {
+    if (v.kind != Kind::object) return;
     for (const auto& member : v.members()) {
       if (!is_ascii(member.first))
         merged->children_->non_ascii.push_back(static_cast<std::uint32_t>(into.size()));
       into.push_back(member);
     }
-  }
+  });
   c.merged.push_back(std::move(merged));
   return c.merged.back().get();
 }

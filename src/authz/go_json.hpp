@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +19,72 @@
 #include <vector>
 
 namespace dockgate::authz {
+
+namespace detail {
+
+// The first `n` (at most 8) bytes at `p` as a little-endian integer; in a constant expression too.
+constexpr std::uint64_t load_bytes(const char* p, std::size_t n) {
+  std::uint64_t v = 0;
+  if (std::is_constant_evaluated()) {
+    for (std::size_t i = n; i-- > 0;) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  } else {
+    std::memcpy(&v, p, n);  // x86-64 is little-endian
+  }
+  return v;
+}
+
+// A hash of an ASCII key under folding: its length and its first and last eight bytes (four, or three
+// single bytes, for shorter keys), with bit 0x20 set in every byte, which lower-cases letters (and merges a
+// few punctuation pairs, which the comparison after the look-up tells apart). Keys that fold alike hash
+// alike; a handful of instructions, no loop.
+constexpr std::uint32_t folded_hash(std::string_view key) {
+  constexpr std::uint64_t kCase = 0x2020202020202020u;
+  const char* p = key.data();
+  const std::size_t n = key.size();
+  std::uint64_t front = 0, back = 0;
+  if (n >= 8) {
+    front = load_bytes(p, 8);
+    back = load_bytes(p + n - 8, 8);
+  } else if (n >= 4) {
+    front = load_bytes(p, 4);
+    back = load_bytes(p + n - 4, 4);
+  } else if (n > 0) {
+    front = static_cast<unsigned char>(p[0]) | (std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) |
+            (std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16);
+  }
+  std::uint64_t h = (((front | kCase) * 0x9E3779B97F4A7C15u) ^ (back | kCase) ^ n) * 0xC2B2AE3D27D4EB4Fu;
+  return static_cast<std::uint32_t>(h >> 32);  // the product's high bits depend on every input bit
+}
+
+}  // namespace detail
+
+// The name of a Go struct field that JsonValue::field() looks up, with what the look-up needs of it
+// computed once: at compile time for a string literal. The sandbox asks the same few dozen names of every
+// body it inspects.
+class FieldName {
+ public:
+  template <std::size_t N>
+  consteval FieldName(const char (&name)[N])  // NOLINT(google-explicit-constructor): literals read best
+      : FieldName(std::string_view(name, N - 1)) {}
+  explicit constexpr FieldName(std::string_view name)
+      : text_(name), hash_(detail::folded_hash(name)), ascii_(true), letters_(!name.empty()) {
+    for (char c : name) {
+      auto u = static_cast<unsigned char>(c);
+      ascii_ = ascii_ && u < 0x80;
+      letters_ = letters_ && ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z'));
+    }
+  }
+
+  constexpr std::string_view text() const { return text_; }
+  constexpr std::uint32_t hash() const { return hash_; }  // detail::folded_hash(text())
+  constexpr bool ascii() const { return ascii_; }
+  constexpr bool letters() const { return letters_; }  // ASCII letters only, as every Docker field name
+
+ private:
+  std::string_view text_;
+  std::uint32_t hash_;
+  bool ascii_, letters_;
+};
 
 // A parsed value. An object's or array's members are parsed, strictly, only when first asked for (items(),
 // members(), field()), and those calls throw JsonError when that level is malformed: the sandbox reads a
@@ -49,7 +116,7 @@ struct JsonValue {
   // taken into account as Go's decoder does: a later scalar or array replaces an earlier one, but a later
   // object is decoded *into* the earlier struct or map, so several objects are merged (earlier members
   // kept, later ones added). A null among objects is ignored, which can only make the view stricter.
-  const JsonValue* field(std::string_view name) const;
+  const JsonValue* field(const FieldName& name) const;
   bool is_true() const { return kind == Kind::boolean && boolean; }
   // A non-empty array or object, or a non-empty string: something was asked for.
   bool is_set() const;
@@ -67,6 +134,9 @@ struct JsonValue {
     std::shared_ptr<Document> owner;                 // the root's: the document lives as long as it
   };
   Children& children() const;  // built on first use
+  static const Index& index(Children& c);
+  template <typename Take>
+  static void for_each_match(Children& c, const FieldName& name, Take take);
 
   Document* doc_ = nullptr;  // objects and arrays only
   mutable std::shared_ptr<Children> children_;

@@ -39,21 +39,21 @@ std::string at(std::string_view where, std::string_view name, std::string_view w
 }
 
 // A field that must be absent, null, false, or (for lists and maps) empty.
-std::string must_be_unset(const JsonValue& obj, std::string_view where, std::string_view name) {
+std::string must_be_unset(const JsonValue& obj, std::string_view where, const FieldName& name) {
   const JsonValue* v = obj.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->is_set()) return at(where, name, " is set");
+  if (v->is_set()) return at(where, name.text(), " is set");
   return "";
 }
 
-std::string must_not_be_host(const JsonValue& obj, std::string_view where, std::string_view name,
+std::string must_not_be_host(const JsonValue& obj, std::string_view where, const FieldName& name,
                              bool container_prefix) {
   const JsonValue* v = obj.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->kind != Kind::string) return at(where, name, " is not a string");
-  if (equals_lower(v->string, "host")) return at(where, name, " is " + std::string(v->string));
+  if (v->kind != Kind::string) return at(where, name.text(), " is not a string");
+  if (equals_lower(v->string, "host")) return at(where, name.text(), " is " + std::string(v->string));
   if (container_prefix && starts_with_lower(v->string, "container:")) {
-    return at(where, name, " joins another container (" + std::string(v->string) + ")");
+    return at(where, name.text(), " joins another container (" + std::string(v->string) + ")");
   }
   return "";
 }
@@ -115,11 +115,11 @@ std::string check_security_opt(const JsonValue& h, std::string_view where) {
 }
 
 // An explicitly empty list of masked or read-only paths unmasks /proc and /sys entries.
-std::string check_paths(const JsonValue& h, std::string_view where, std::string_view name) {
+std::string check_paths(const JsonValue& h, std::string_view where, const FieldName& name) {
   const JsonValue* v = h.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->kind != Kind::array) return at(where, name, " is not a list");
-  if (v->items().empty()) return at(where, name, " is empty (unmasks kernel paths)");
+  if (v->kind != Kind::array) return at(where, name.text(), " is not a list");
+  if (v->items().empty()) return at(where, name.text(), " is empty (unmasks kernel paths)");
   return "";
 }
 
@@ -143,15 +143,18 @@ std::string host_config_escape(const JsonValue& h, std::string_view where,
   std::string e;
   if (!(e = check_binds(h, where, prefixes)).empty()) return e;
   if (!(e = check_mount_list(h.field("Mounts"), where, "Mounts", prefixes)).empty()) return e;
-  for (std::string_view name :
-       {"VolumesFrom", "CapAdd", "Capabilities", "Devices", "DeviceCgroupRules", "DeviceRequests"}) {
+  static constexpr FieldName kUnset[] = {"VolumesFrom",       "CapAdd",        "Capabilities", "Devices",
+                                         "DeviceCgroupRules", "DeviceRequests"};
+  for (const FieldName& name : kUnset) {
     if (!(e = must_be_unset(h, where, name)).empty()) return e;
   }
   if (!(e = check_security_opt(h, where)).empty()) return e;
-  for (std::string_view name : {"NetworkMode", "PidMode", "IpcMode"}) {
+  static constexpr FieldName kNamespaces[] = {"NetworkMode", "PidMode", "IpcMode"};
+  for (const FieldName& name : kNamespaces) {
     if (!(e = must_not_be_host(h, where, name, true)).empty()) return e;
   }
-  for (std::string_view name : {"UTSMode", "UsernsMode", "CgroupnsMode"}) {
+  static constexpr FieldName kOwnNamespaces[] = {"UTSMode", "UsernsMode", "CgroupnsMode"};
+  for (const FieldName& name : kOwnNamespaces) {
     if (!(e = must_not_be_host(h, where, name, false)).empty()) return e;
   }
   if (!(e = must_be_unset(h, where, "Sysctls")).empty()) return e;
@@ -170,7 +173,8 @@ std::string service_escape(const JsonValue& body, const std::vector<std::string>
     if (auto e = must_be_unset(*spec, where, "CapabilityAdd"); !e.empty()) return e;
     if (auto e = must_be_unset(*spec, where, "Sysctls"); !e.empty()) return e;
     if (const JsonValue* p = spec->field("Privileges"); p != nullptr && p->kind == Kind::object) {
-      for (const char* name : {"Seccomp", "AppArmor", "SELinuxContext"}) {
+      static constexpr FieldName kConfinement[] = {"Seccomp", "AppArmor", "SELinuxContext"};
+      for (const FieldName& name : kConfinement) {
         const JsonValue* v = p->field(name);
         if (v == nullptr || v->kind != Kind::object) continue;
         const JsonValue* mode = v->field("Mode");
@@ -178,7 +182,7 @@ std::string service_escape(const JsonValue& body, const std::vector<std::string>
         if ((mode != nullptr && mode->kind == Kind::string &&
              (lower(mode->string) == "unconfined" || lower(mode->string) == "disabled")) ||
             (disable != nullptr && disable->is_true())) {
-          return where + "Privileges." + name + " is disabled";
+          return where + "Privileges." + std::string(name.text()) + " is disabled";
         }
       }
     }
@@ -235,7 +239,9 @@ std::string body_escape(std::string_view endpoint_name, const JsonValue& body,
     return host_config_escape(body, "", prefixes);
   }
   if (endpoint_name == "container.update") {
-    for (const char* name : {"Devices", "DeviceCgroupRules", "DeviceRequests", "CgroupParent"}) {
+    static constexpr FieldName kUpdateUnset[] = {"Devices", "DeviceCgroupRules", "DeviceRequests",
+                                                 "CgroupParent"};
+    for (const FieldName& name : kUpdateUnset) {
       if (auto e = must_be_unset(body, "", name); !e.empty()) return e;
     }
     return "";

@@ -35,6 +35,36 @@ TEST(GoJson, EscapesAreDecodedAndGoSpecialFoldsApply) {
   EXPECT_FALSE(go_fold_equal("Bindz", "Binds"));
 }
 
+// Names of letters are compared a word at a time (eight or four bytes, the last word overlapping): every
+// length, every position of a differing byte, in small objects (scanned) and large ones (indexed).
+TEST(GoJson, FieldNamesOfEveryLengthMatchOnlyTheirFolds) {
+  static_assert(FieldName("HostConfig").hash() == detail::folded_hash("HostConfig"));
+  const std::string letters = "PrivilegedHostConfigMounts";
+  for (size_t n = 1; n <= letters.size(); ++n) {
+    const std::string name = letters.substr(0, n);
+    std::string swapped = name;  // every letter's case flipped
+    for (char& c : swapped) c = static_cast<char>(c ^ 0x20);
+    for (size_t at = 0; at < n; ++at) {
+      std::string near = swapped;
+      near[at] = near[at] == 'z' ? 'y' : static_cast<char>(near[at] + 1);
+      for (int filler : {0, 20}) {  // 20 other members: the object is indexed
+        std::string body = "{";
+        for (int i = 0; i < filler; ++i) body += "\"other" + std::to_string(i) + "\":0,";
+        body += "\"" + near + "\":1,\"" + swapped + "\":2}";
+        JsonValue v = parse_go_json(body);
+        const JsonValue* found = v.field(FieldName(name));
+        ASSERT_NE(found, nullptr) << name << " in " << body;
+        EXPECT_EQ(found->number, 2) << name << " in " << body;
+        EXPECT_EQ(v.field(FieldName(near)), v.field(FieldName(near))) << body;
+        EXPECT_EQ(v.field(FieldName(near))->number, 1) << near << " in " << body;
+      }
+    }
+  }
+  // A key of the same length with a non-ASCII byte is no fold of a name of letters.
+  EXPECT_EQ(parse_go_json("{\"Bin\xc3\xa9\":true}").field("Binde"), nullptr);
+  EXPECT_NE(parse_go_json("{\"Bind\xc5\xbf\":true}").field("Binds"), nullptr);
+}
+
 TEST(GoJson, RefusesWhatGoWouldReadDifferently) {
   EXPECT_THROW(parse_go_json(R"({"Image":"a"} {"HostConfig":{}})"), JsonError);  // trailing document
   EXPECT_THROW(parse_go_json("{\"a\":"), JsonError);
