@@ -14,6 +14,7 @@ using C = Category;
 
 std::vector<std::string_view> split(std::string_view path) {
   std::vector<std::string_view> out;
+  out.reserve(8);  // deeper than any endpoint: one allocation per path
   size_t start = 1;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);

@@ -269,21 +269,12 @@ Skipped skip_blocks(const char* p, const char* end, std::uint32_t level) {
 
 }  // namespace
 
+// The root value's Children live here, and its pointer to them shares the document's ownership: one
+// allocation for both, and the document lives as long as the root does.
 struct JsonValue::Document {
   std::string_view text;
   std::vector<std::unique_ptr<std::string>> decoded;  // strings that had escapes
-};
-
-// An object's members by folded key, in one allocation: open addressing over the ASCII keys' hashes
-// (`hash` and `first`, a power of two in size, at most half full), each slot the first member with that
-// hash and `next` chaining the later ones in document order.
-struct JsonValue::Index {
-  std::uint32_t size = 0;           // slots
-  std::uint32_t shift = 0;          // 32 - log2(size)
-  std::vector<std::uint32_t> data;  // hash[size], first[size], next[members]
-  std::uint32_t* hash() { return data.data(); }
-  std::uint32_t* first() { return data.data() + size; }
-  std::uint32_t* next() { return data.data() + size_t{2} * size; }
+  Children top;                                       // the root's members or items
 };
 
 class JsonParser {
@@ -767,17 +758,17 @@ const std::vector<JsonValue::Member>& JsonValue::members() const {
 // indexes its ASCII keys once, then each look-up is a hash probe. Keys with non-ASCII bytes (which may fold
 // to a shorter ASCII name) are kept aside and compared every time; real bodies have none.
 const JsonValue::Index& JsonValue::index(Children& c) {
-  if (!c.index) {
+  if (c.index.data.empty()) {
     const auto& members = c.members;
-    auto index = std::make_unique<Index>();
+    Index& index = c.index;
     std::uint32_t size = 32, shift = 27;  // a slot is the hash's top log2(size) bits
     while (size < 2 * members.size()) size *= 2, --shift;
-    index->size = size;
-    index->shift = shift;
-    index->data.assign(2 * size_t{size} + members.size(), UINT32_MAX);
-    std::uint32_t* hash = index->hash();
-    std::uint32_t* first = index->first();
-    std::uint32_t* next = index->next();
+    index.size = size;
+    index.shift = shift;
+    index.data.assign(2 * size_t{size} + members.size(), UINT32_MAX);
+    std::uint32_t* hash = index.data.data();
+    std::uint32_t* first = hash + size;
+    std::uint32_t* next = first + size;
     // Last member first, each put at the head of its chain: the chains end up in document order.
     auto odd = c.non_ascii.rbegin();
     for (auto i = static_cast<std::uint32_t>(members.size()); i-- > 0;) {
@@ -792,9 +783,8 @@ const JsonValue::Index& JsonValue::index(Children& c) {
       next[i] = first[s];
       first[s] = i;
     }
-    c.index = std::move(index);
   }
-  return *c.index;
+  return c.index;
 }
 
 // Calls `take` with each member whose key folds to `name`, in document order.
@@ -878,10 +868,10 @@ JsonValue parse_go_json(std::string_view text) {
   auto doc = std::make_shared<JsonValue::Document>();
   doc->text = text;
   JsonValue root;
-  auto top = std::make_shared<JsonValue::Children>();
-  JsonParser(*doc, 0).root(root, *top);
-  top->owner = std::move(doc);  // a string root's decoded copy lives there too
-  root.children_ = std::move(top);
+  JsonParser(*doc, 0).root(root, doc->top);
+  JsonValue::Children* top = &doc->top;
+  root.children_ = std::shared_ptr<JsonValue::Children>(std::move(doc), top);  // a string root's decoded
+                                                                               // copy lives there too
   return root;
 }
 

@@ -124,14 +124,20 @@ struct JsonValue {
   struct Document;  // the text, where each object and array ends, decoded strings
 
  private:
-  struct Index;
+  // An object's members by folded key, in one allocation: open addressing over the ASCII keys' hashes
+  // (`hash` and `first`, a power of two in size, at most half full), each slot the first member with that
+  // hash and `next` chaining the later ones in document order. Empty until first needed.
+  struct Index {
+    std::uint32_t size = 0;           // slots
+    std::uint32_t shift = 0;          // 32 - log2(size)
+    std::vector<std::uint32_t> data;  // hash[size], first[size], next[members]
+  };
   struct Children {
     std::vector<JsonValue> items;
     std::vector<Member> members;
     std::vector<std::uint32_t> non_ascii;            // members whose keys have non-ASCII bytes
-    std::unique_ptr<Index> index;                    // by folded key, for large objects
+    Index index;                                     // by folded key, for large objects
     std::vector<std::unique_ptr<JsonValue>> merged;  // views handed out by field()
-    std::shared_ptr<Document> owner;                 // the root's: the document lives as long as it
   };
   Children& children() const;  // built on first use
   static const Index& index(Children& c);
