@@ -381,7 +381,7 @@ class JsonParser {
 
   // The value at p_ into `v`, inside a container at nesting level `depth` (0 for the root). An object or
   // array is skipped here and parsed when read; the root's top level is parsed at once.
-  void value(JsonValue& v, std::uint32_t depth) {
+  [[gnu::always_inline]] void value(JsonValue& v, std::uint32_t depth) {
     if (p_ == end_) fail("unexpected end");
     switch (*p_) {
       case '{':
@@ -587,7 +587,7 @@ class JsonParser {
 
   // A string at p_ (on its opening quote). Without escapes: a view into the text. With escapes: decoded
   // into a copy that the document owns. `ascii`, when given, is cleared if the string has non-ASCII bytes.
-  std::string_view string(bool* ascii) {
+  [[gnu::always_inline]] std::string_view string(bool* ascii) {
     ++p_;  // "
     const char* start = p_;
     while (true) {
@@ -734,13 +734,11 @@ bool use_avx2_skip_for_tests(bool on) {
   return was;
 }
 
-JsonValue::Children& JsonValue::children() const {
-  if (!children_) {
-    auto built = std::make_shared<Children>();
-    if (doc_ != nullptr && (kind == Kind::object || kind == Kind::array))
-      JsonParser(*doc_, begin_).build(*this, *built);
-    children_ = std::move(built);  // only once it is complete: a level that failed fails every time
-  }
+JsonValue::Children& JsonValue::build_children() const {
+  auto built = std::make_shared<Children>();
+  if (doc_ != nullptr && (kind == Kind::object || kind == Kind::array))
+    JsonParser(*doc_, begin_).build(*this, *built);
+  children_ = std::move(built);  // only once it is complete: a level that failed fails every time
   return *children_;
 }
 
@@ -757,34 +755,31 @@ const std::vector<JsonValue::Member>& JsonValue::members() const {
 // The sandbox asks dozens of fields of HostConfig and of the body: an object of kIndexFrom members or more
 // indexes its ASCII keys once, then each look-up is a hash probe. Keys with non-ASCII bytes (which may fold
 // to a shorter ASCII name) are kept aside and compared every time; real bodies have none.
-const JsonValue::Index& JsonValue::index(Children& c) {
-  if (c.index.data.empty()) {
-    const auto& members = c.members;
-    Index& index = c.index;
-    std::uint32_t size = 32, shift = 27;  // a slot is the hash's top log2(size) bits
-    while (size < 2 * members.size()) size *= 2, --shift;
-    index.size = size;
-    index.shift = shift;
-    index.data.assign(2 * size_t{size} + members.size(), UINT32_MAX);
-    std::uint32_t* hash = index.data.data();
-    std::uint32_t* first = hash + size;
-    std::uint32_t* next = first + size;
-    // Last member first, each put at the head of its chain: the chains end up in document order.
-    auto odd = c.non_ascii.rbegin();
-    for (auto i = static_cast<std::uint32_t>(members.size()); i-- > 0;) {
-      if (odd != c.non_ascii.rend() && *odd == i) {
-        ++odd;
-        continue;
-      }
-      std::uint32_t h = detail::folded_hash(members[i].first);
-      std::uint32_t s = h >> shift;
-      while (first[s] != UINT32_MAX && hash[s] != h) s = (s + 1) & (size - 1);
-      hash[s] = h;
-      next[i] = first[s];
-      first[s] = i;
+void JsonValue::build_index(Children& c) {
+  const auto& members = c.members;
+  Index& index = c.index;
+  std::uint32_t size = 32, shift = 27;  // a slot is the hash's top log2(size) bits
+  while (size < 2 * members.size()) size *= 2, --shift;
+  index.size = size;
+  index.shift = shift;
+  index.data.assign(2 * size_t{size} + members.size(), UINT32_MAX);
+  std::uint32_t* hash = index.data.data();
+  std::uint32_t* first = hash + size;
+  std::uint32_t* next = first + size;
+  // Last member first, each put at the head of its chain: the chains end up in document order.
+  auto odd = c.non_ascii.rbegin();
+  for (auto i = static_cast<std::uint32_t>(members.size()); i-- > 0;) {
+    if (odd != c.non_ascii.rend() && *odd == i) {
+      ++odd;
+      continue;
     }
+    std::uint32_t h = detail::folded_hash(members[i].first);
+    std::uint32_t s = h >> shift;
+    while (first[s] != UINT32_MAX && hash[s] != h) s = (s + 1) & (size - 1);
+    hash[s] = h;
+    next[i] = first[s];
+    first[s] = i;
   }
-  return c.index;
 }
 
 // Calls `take` with each member whose key folds to `name`, in document order.
@@ -797,7 +792,8 @@ void JsonValue::for_each_match(Children& c, const FieldName& name, Take take) {
     }
     return;
   }
-  const Index& ix = index(c);
+  if (c.index.data.empty()) build_index(c);
+  const Index& ix = c.index;
   const std::uint32_t* first = ix.data.data() + ix.size;
   const std::uint32_t* next = first + ix.size;
   std::uint32_t s = name.hash() >> ix.shift;

@@ -139,8 +139,9 @@ struct JsonValue {
     Index index;                                     // by folded key, for large objects
     std::vector<std::unique_ptr<JsonValue>> merged;  // views handed out by field()
   };
-  Children& children() const;  // built on first use
-  static const Index& index(Children& c);
+  Children& children() const { return children_ ? *children_ : build_children(); }  // built on first use
+  Children& build_children() const;
+  static void build_index(Children& c);
   template <typename Take>
   static void for_each_match(Children& c, const FieldName& name, Take take);
 
