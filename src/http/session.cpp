@@ -203,14 +203,27 @@ asio::awaitable<void> Session::run() {
   }
 }
 
+namespace {
+constexpr const char* kClientLeft = "the client left during the response";
+}  // namespace
+
 // Relays a response body (after a bodiless request) while watching the client, so that a client that leaves
 // during a quiet stream (events, a silent `logs -f`, `wait`) ends the exchange now, as dockerd cancels the
 // request when its client goes, rather than at the engine's next write, which may never come. Throws as
 // relay_body does, and UnexpectedEnd when the client leaves first.
 asio::awaitable<std::uint64_t> Session::relay_response_body(const Framing& body) {
   auto result = co_await (net::capture(relay_body(body, *engine_, from_engine_, *client_)) || client_left());
-  if (result.index() == 1) throw UnexpectedEnd("the client left during the response");
+  if (result.index() == 1) throw UnexpectedEnd(kClientLeft);
   co_return std::get<0>(result).get();
+}
+
+// The same watch after a request with a body, from the end of that body until the response is through
+// (`answered`, and `answered_signal` cancelled): a `docker build` whose client leaves during a silent step
+// ends now, and dockerd cancels the build. Throws UnexpectedEnd when the client leaves first.
+asio::awaitable<void> Session::watch_client(bool& answered, asio::steady_timer& answered_signal) {
+  if (answered) co_return;
+  auto result = co_await (client_left() || answered_signal.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (result.index() == 0) throw UnexpectedEnd(kClientLeft);
 }
 
 // Completes when the client has finished sending or its connection failed. Bytes it sends meanwhile (a
@@ -390,7 +403,8 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
           if (response_body.kind == Framing::Kind::until_close) {
             x.tunnel = true;
           } else {
-            // With no request body to read, nothing reads the client meanwhile: watch it.
+            // With no request body to read, nothing reads the client meanwhile: watch it (after a body, the
+            // request's side watches it once the body is through).
             x.bytes_out = framing.kind == Framing::Kind::none
                               ? co_await relay_response_body(response_body)
                               : co_await relay_body(response_body, *engine_, from_engine_, *client_);
@@ -401,7 +415,19 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
       if (framing.kind == Framing::Kind::none) {
         co_await relay_response();  // nothing to send alongside: no parallel group, no extra coroutine
       } else {
-        co_await (relay_request() && relay_response());
+        bool answered = false;
+        asio::steady_timer answered_signal(co_await asio::this_coro::executor,
+                                           asio::steady_timer::time_point::max());
+        auto relay_request_then_watch = [&]() -> asio::awaitable<void> {
+          co_await relay_request();
+          co_await watch_client(answered, answered_signal);
+        };
+        auto relay_response_then_signal = [&]() -> asio::awaitable<void> {
+          co_await relay_response();
+          answered = true;
+          answered_signal.cancel();
+        };
+        co_await (relay_request_then_watch() && relay_response_then_signal());
       }
     } catch (...) {
       failure = net::first_failure(std::current_exception());

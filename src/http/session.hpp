@@ -3,6 +3,7 @@
 // take the next request or, after a 101 or a raw stream, become a tunnel.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -63,6 +64,7 @@ class Session {
   boost::asio::awaitable<void> respond_error(int status, const std::string& message);
   boost::asio::awaitable<std::uint64_t> relay_response_body(const Framing& body);
   boost::asio::awaitable<void> client_left();
+  boost::asio::awaitable<void> watch_client(bool& answered, boost::asio::steady_timer& answered_signal);
 
   std::unique_ptr<net::Stream> client_;
   const std::shared_ptr<const authz::Policy>& policy_;
