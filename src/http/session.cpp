@@ -334,11 +334,12 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   // The engine connection is opened by the first request, not at accept: an idle client costs no second
   // descriptor. A request without a body may take one that an earlier client left at rest. A kept-alive
   // engine connection that the engine has since closed gets one retry on a new connection, when the
-  // request has no body that could already be half-sent; that is why only such a request takes a
-  // connection from the idle ones.
+  // request has no body that could already be half-sent (a judged body is sent whole, but is not sent
+  // twice either); that is why only such a request takes a connection from the idle ones.
   for (int attempt = 0;; ++attempt) {
     const char* connection = "kept";  // for the debug log: this client's, another's left at rest, or new
-    if (!engine_ && attempt == 0 && framing.kind == Framing::Kind::none && engine_address_.idle != nullptr) {
+    if (!engine_ && attempt == 0 && framing.kind == Framing::Kind::none && !body &&
+        engine_address_.idle != nullptr) {
       engine_ = engine_address_.idle->take();
       connection = "reused";
     }

@@ -155,3 +155,33 @@ def test_every_request_is_audited_without_credentials(setup):
     assert "c2VjcmV0LXBhc3N3b3Jk" not in text and "secret-password" not in text
     assert all({"time", "identity", "peer", "method", "path", "status", "decision", "rule", "bytes_in",
                 "bytes_out", "duration_ms"} <= set(l) for l in lines)
+
+
+def test_a_judged_body_never_takes_an_engine_connection_left_at_rest(setup):
+    # A connection another client left at rest gets one retry if the engine closed it meanwhile, which a
+    # judged body is not given (it is not sent twice): such a request opens its own.
+    def engine_connection_of(method, path):
+        for line in reversed(setup["gateway"].log_text().splitlines()):
+            if '"msg":"request"' in line:
+                event = json.loads(line)
+                if event["method"] == method and event["target"].startswith(path):
+                    return event["engine_connection"]
+        return None
+
+    cert_path = setup["state"] / "clients" / "bob"
+    with tls_socket(setup["port"], cert_path=cert_path) as s:
+        s.sendall(b"GET /version HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(s)[0] == 200
+    time.sleep(0.3)  # the connection it used is at rest now
+    body = json.dumps({"Image": "busybox", "Cmd": ["true"]}).encode()
+    with tls_socket(setup["port"], cert_path=cert_path) as s:
+        s.sendall(b"POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        status, _, answer = read_response(s)
+    assert status == 201, answer
+    assert engine_connection_of("POST", "/containers/create") == "opened"
+    with tls_socket(setup["port"], cert_path=cert_path) as s:
+        s.sendall(b"GET /version HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(s)[0] == 200
+    assert engine_connection_of("GET", "/version") == "reused"  # bodiless requests still take one
+    docker_as(setup, "bob", "rm", json.loads(answer)["Id"])
