@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
+#include <utility>
 
 #include "error.hpp"
 #include "pki/openssl.hpp"
@@ -56,6 +58,11 @@ constexpr std::size_t kFlushAt = std::size_t{256} * 1024;
 // SSL_write takes at most this much at a time, and a longer write lets the thread's other connections run
 // between these pieces: encrypting a 256 KiB block in one go would hold the thread about 70 µs.
 constexpr std::size_t kWriteChunk = std::size_t{64} * 1024;
+
+// read_some reads on from the socket once it holds at least this much (two full records or more: the client
+// is streaming), while the caller's buffer has at least kReadOnRoom free.
+constexpr std::size_t kReadOnAfter = std::size_t{32} * 1024;
+constexpr std::size_t kReadOnRoom = std::size_t{64} * 1024;
 
 // OpenSSL copies the plaintext of a record in after its 5-byte header.
 constexpr std::size_t kRecordHeader = 5;
@@ -113,23 +120,27 @@ asio::awaitable<void> TlsStream::wait_for(int result, const char* operation) {
     case SSL_ERROR_WANT_WRITE:
       co_await socket_.async_wait(net::Socket::wait_write, asio::use_awaitable);
       co_return;
-    case SSL_ERROR_SYSCALL:
-      if (errno != 0) {
-        int e = errno;
-        ERR_clear_error();
-        throw boost::system::system_error(e, boost::system::system_category(), operation);
-      }
-      ERR_clear_error();
-      throw boost::system::system_error(asio::error::eof, operation);
-    default: {
-      std::string why = pki::openssl_errors();
-      // A refused client certificate: say why it was refused (expired, wrong CA, not for clients, ...).
-      if (long verify = SSL_get_verify_result(ssl_); verify != X509_V_OK) {
-        why += std::string(why.empty() ? "" : ": ") + X509_verify_cert_error_string(verify);
-      }
-      throw Error(std::string(operation) + ": " + (why.empty() ? "TLS error" : why));
-    }
+    default:
+      std::rethrow_exception(failure(error, operation));
   }
+}
+
+std::exception_ptr TlsStream::failure(int error, const char* operation) {
+  if (error == SSL_ERROR_SYSCALL) {
+    int e = errno;
+    ERR_clear_error();
+    if (e != 0) {
+      return std::make_exception_ptr(
+          boost::system::system_error(e, boost::system::system_category(), operation));
+    }
+    return std::make_exception_ptr(boost::system::system_error(asio::error::eof, operation));
+  }
+  std::string why = pki::openssl_errors();
+  // A refused client certificate: say why it was refused (expired, wrong CA, not for clients, ...).
+  if (long verify = SSL_get_verify_result(ssl_); verify != X509_V_OK) {
+    why += std::string(why.empty() ? "" : ": ") + X509_verify_cert_error_string(verify);
+  }
+  return std::make_exception_ptr(Error(std::string(operation) + ": " + (why.empty() ? "TLS error" : why)));
 }
 
 // Like PlainStream::write, but on out_ itself, re-read after every wait: a reader on this connection may
@@ -184,7 +195,45 @@ void TlsStream::describe_peer(Identity& identity) const {
   if (const X509* cert = SSL_get0_peer_certificate(ssl_)) describe_certificate(cert, identity);
 }
 
+std::size_t TlsStream::read_pending(std::span<char> into) {
+  std::size_t n = 0;
+  while (n < into.size() && SSL_has_pending(ssl_) == 1) {
+    clear_errors();
+    errno = 0;
+    size_t more = 0;
+    int r = SSL_read_ex(ssl_, into.data() + n, into.size() - n, &more);
+    if (r != 1) {
+      keep_failure(r);  // or the rest of a record is still on the wire
+      break;
+    }
+    n += more;
+  }
+  return n;
+}
+
+std::size_t TlsStream::read_available(std::span<char> into) {
+  clear_errors();
+  errno = 0;
+  size_t n = 0;
+  int r = SSL_read_ex(ssl_, into.data(), into.size(), &n);
+  if (r != 1) {
+    keep_failure(r);  // or nothing more yet
+    return 0;
+  }
+  return n + read_pending(into.subspan(n));
+}
+
+// OpenSSL reports a broken record (or a reset) once; a later call would say only that the connection is
+// unusable. So it is kept, for the next read_some to throw once the bytes before it have been passed on.
+// The client's close_notify needs nothing: every later call reports it again.
+void TlsStream::keep_failure(int result) {
+  int error = SSL_get_error(ssl_, result);
+  if (error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL) deferred_ = failure(error, "TLS read");
+  ERR_clear_error();
+}
+
 asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
+  if (deferred_) std::rethrow_exception(std::exchange(deferred_, nullptr));
   while (true) {
     clear_errors();
     errno = 0;
@@ -193,12 +242,20 @@ asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
     if (r == 1) {
       // SSL_read returns one record (16 KiB at most); take the others read-ahead already holds too, so that
       // a bulk upload moves in buffer-sized blocks, not record-sized ones.
-      while (n < into.size() && SSL_has_pending(ssl_) == 1) {
-        size_t more = 0;
-        if (SSL_read_ex(ssl_, into.data() + n, into.size() - n, &more) != 1) {
-          ERR_clear_error();  // the rest of a record is still on the wire, or an alert the next call reports
-          break;
-        }
+      n += read_pending(into.subspan(n));
+      // A client that filled read-ahead's buffer is sending faster than we take it (an upload): read on from
+      // the socket while the caller has room, so that a relay moves up to its whole block per wake-up, not
+      // 64 KiB. A request of a few records never gets here, so it pays no read(2) that finds nothing.
+      // The thread's other connections run between these pieces, as between a long write's. A caller
+      // cancelled meanwhile (a response that ended, a deadline) gets what was read: its next co_await of an
+      // operation would throw, and OpenSSL has already given these bytes up.
+      asio::cancellation_state caller = co_await asio::this_coro::cancellation_state;
+      auto cancelled = [&] { return caller.cancelled() != asio::cancellation_type::none; };
+      while (!deferred_ && n >= kReadOnAfter && into.size() - n >= kReadOnRoom && !cancelled()) {
+        co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        if (cancelled()) break;
+        std::size_t more = read_available(into.subspan(n));
+        if (more == 0) break;
         n += more;
       }
       co_return n;
@@ -263,7 +320,7 @@ asio::awaitable<void> TlsStream::wait_readable() {
     if (out_.bytes.capacity() > std::string().capacity()) std::string().swap(out_.bytes);
     staging_.reset();
   }
-  if (SSL_has_pending(ssl_) == 1) co_return;
+  if (deferred_ || SSL_has_pending(ssl_) == 1) co_return;
   co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);
 }
 

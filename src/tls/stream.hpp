@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -61,6 +62,14 @@ class TlsStream final : public net::Stream {
  private:
   // Waits for what OpenSSL said it needs after a call returned `result`; throws for real failures.
   asio::awaitable<void> wait_for(int result, const char* operation);
+  // The exception for an SSL_get_error() result other than WANT_READ and WANT_WRITE.
+  std::exception_ptr failure(int error, const char* operation);
+  // The plaintext OpenSSL already holds, without reading the socket. A failure goes to deferred_.
+  std::size_t read_pending(std::span<char> into);
+  // What the socket has now, without waiting; 0 if nothing. A failure goes to deferred_.
+  std::size_t read_available(std::span<char> into);
+  // After a read that returned `result` with bytes already in hand: a real failure goes to deferred_.
+  void keep_failure(int result);
   // Sends every collected record (a reader's alert or key update waits for the next write's flush).
   asio::awaitable<void> flush();
   // After a failed handshake or shutdown call: sends the alert OpenSSL wrote, if the peer still listens.
@@ -76,6 +85,7 @@ class TlsStream final : public net::Stream {
   OutgoingRecords out_;
   std::unique_ptr<char[]> staging_;  // see plaintext_for; released with out_ when idle
   bool sent_close_notify_ = false;
+  std::exception_ptr deferred_;  // a read failure found while reading on; the next read_some throws it
 };
 
 }  // namespace dockgate::tls

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -44,6 +45,18 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
+}
+
+// What a coroutine's failure says, for a test's message; empty for none.
+inline std::string what(std::exception_ptr failure) {
+  if (!failure) return "";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "not a std::exception";
+  }
 }
 
 }  // namespace dockgate::testing
