@@ -243,12 +243,12 @@ asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
       // SSL_read returns one record (16 KiB at most); take the others read-ahead already holds too, so that
       // a bulk upload moves in buffer-sized blocks, not record-sized ones.
       n += read_pending(into.subspan(n));
-      // A client that filled read-ahead's buffer is sending faster than we take it (an upload): read on from
-      // the socket while the caller has room, so that a relay moves up to its whole block per wake-up, not
-      // 64 KiB. A request of a few records never gets here, so it pays no read(2) that finds nothing.
-      // The thread's other connections run between these pieces, as between a long write's. A caller
-      // cancelled meanwhile (a response that ended, a deadline) gets what was read: its next co_await of an
-      // operation would throw, and OpenSSL has already given these bytes up.
+      // A client that sent two records or more at once is streaming (an upload): read on from the socket
+      // while the caller has room, so that a relay moves up to its whole block per wake-up, not one 64 KiB
+      // read-ahead buffer. A request of a few records never gets here, so it pays no read(2) that finds
+      // nothing. The thread's other connections run between these pieces, as between a long write's. A
+      // caller cancelled meanwhile (a response that ended, a deadline) gets what was read: its next co_await
+      // of an operation would throw, and OpenSSL has already given these bytes up.
       asio::cancellation_state caller = co_await asio::this_coro::cancellation_state;
       auto cancelled = [&] { return caller.cancelled() != asio::cancellation_type::none; };
       while (!deferred_ && n >= kReadOnAfter && into.size() - n >= kReadOnRoom && !cancelled()) {

@@ -85,7 +85,7 @@ class TlsStream final : public net::Stream {
   OutgoingRecords out_;
   std::unique_ptr<char[]> staging_;  // see plaintext_for; released with out_ when idle
   bool sent_close_notify_ = false;
-  std::exception_ptr deferred_;  // a read failure found while reading on; the next read_some throws it
+  std::exception_ptr deferred_;  // a read failure met with bytes in hand; the next read_some throws it
 };
 
 }  // namespace dockgate::tls
