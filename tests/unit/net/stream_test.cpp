@@ -16,6 +16,7 @@
 #include <chrono>
 #include <string>
 
+#include "../support.hpp"
 #include "net/deadline.hpp"
 
 namespace dockgate::net {
@@ -37,11 +38,7 @@ void run(asio::io_context& io, F body) {
   asio::co_spawn(io, body(), [&](std::exception_ptr e) {
     if (e) {
       failed = true;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        ADD_FAILURE() << x.what();
-      }
+      ADD_FAILURE() << testing::what(e);
     }
   });
   io.run();
