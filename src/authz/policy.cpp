@@ -38,12 +38,20 @@ bool glob(const std::string& pattern, std::string_view text) {
 }
 
 Rule allow(std::vector<std::string> endpoints, std::vector<std::string> methods = {}) {
-  Rule r{true, std::move(endpoints), std::move(methods), ""};
-  return r;
+  return Rule{true, std::move(endpoints), std::move(methods), "", {}};
 }
 
 Rule deny(std::vector<std::string> endpoints) {
-  return Rule{false, std::move(endpoints), {}, ""};
+  return Rule{false, std::move(endpoints), {}, "", {}};
+}
+
+EndpointPattern shape_of(const std::string& pattern) {
+  using Shape = EndpointPattern::Shape;
+  if (pattern.rfind("category:", 0) == 0) return {Shape::category, pattern.substr(9)};
+  size_t meta = pattern.find_first_of("*?[\\");
+  if (meta == std::string::npos) return {Shape::name, pattern};
+  if (meta == pattern.size() - 1 && pattern.back() == '*') return {Shape::prefix, pattern.substr(0, meta)};
+  return {Shape::glob, pattern};
 }
 
 std::string rule_text(const Rule& r) {
@@ -54,6 +62,13 @@ std::string rule_text(const Rule& r) {
     for (size_t i = 0; i < r.methods.size(); ++i) text += (i ? "," : "") + r.methods[i];
   }
   return text;
+}
+
+// A rule as decisions use it: its text for messages, its patterns classified by shape.
+void finish(Rule& r) {
+  r.text = rule_text(r);
+  r.patterns.clear();
+  for (const auto& e : r.endpoints) r.patterns.push_back(shape_of(e));
 }
 
 std::vector<Role> make_builtins() {
@@ -82,16 +97,25 @@ std::vector<Role> make_builtins() {
                        true,
                        {}});
   for (auto& role : roles) {
-    for (auto& rule : role.rules) rule.text = rule_text(rule);
+    for (auto& rule : role.rules) finish(rule);
   }
   return roles;
 }
 
 // `name` is the route's endpoint name ("unknown" without one), `category` its category's ("" without one).
-bool pattern_matches(const std::string& pattern, std::string_view name, std::string_view category) {
-  if (pattern.rfind("category:", 0) == 0)
-    return !category.empty() && std::string_view(pattern).substr(9) == category;
-  return glob(pattern, name);
+// As glob() on the pattern's text, or a comparison with its category.
+bool pattern_matches(const EndpointPattern& pattern, std::string_view name, std::string_view category) {
+  switch (pattern.shape) {
+    case EndpointPattern::Shape::name:
+      return name == pattern.text;
+    case EndpointPattern::Shape::prefix:
+      return name.starts_with(pattern.text);
+    case EndpointPattern::Shape::category:
+      return !category.empty() && category == pattern.text;
+    case EndpointPattern::Shape::glob:
+      return ::fnmatch(pattern.text.c_str(), std::string(name).c_str(), 0) == 0;
+  }
+  return false;
 }
 
 bool method_matches(const std::vector<std::string>& methods, std::string_view method) {
@@ -208,7 +232,7 @@ std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::
               }
             }
           }
-          r.text = rule_text(r);
+          finish(r);
           role.rules.push_back(std::move(r));
         }
       }
@@ -296,8 +320,8 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   const Rule* decided = nullptr;
   for (const auto& rule : role->rules) {
     if (!method_matches(rule.methods, method)) continue;
-    if (std::any_of(rule.endpoints.begin(), rule.endpoints.end(),
-                    [&](const std::string& p) { return pattern_matches(p, name, category); })) {
+    if (std::any_of(rule.patterns.begin(), rule.patterns.end(),
+                    [&](const EndpointPattern& p) { return pattern_matches(p, name, category); })) {
       decided = &rule;
       break;
     }

@@ -3,6 +3,7 @@
 // (what dockerd does), and the gateway says so when it starts.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,11 +23,20 @@ struct Decision {
   std::string reason;  // for a denial: one sentence for the client
 };
 
+// One of a rule's endpoint patterns, classified by its shape when the policy is loaded, so that a decision
+// does not look for glob characters every time.
+struct EndpointPattern {
+  enum class Shape : std::uint8_t { name, prefix, category, glob };
+  Shape shape = Shape::glob;
+  std::string text;  // the name, the prefix before the final '*' ("" for "*"), the category, or the glob
+};
+
 struct Rule {
   bool allow = true;
-  std::vector<std::string> endpoints;  // endpoint-name globs ("container.*", "*") or "category:NAME"
-  std::vector<std::string> methods;    // empty: any
-  std::string text;                    // how messages quote it
+  std::vector<std::string> endpoints;     // endpoint-name globs ("container.*", "*") or "category:NAME"
+  std::vector<std::string> methods;       // empty: any
+  std::string text;                       // how messages quote it
+  std::vector<EndpointPattern> patterns;  // `endpoints`, classified: what decisions match
 };
 
 struct Role {

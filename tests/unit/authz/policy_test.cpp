@@ -47,6 +47,24 @@ TEST(Policy, BindsIdentitiesByNameGlobAndGroup) {
   EXPECT_EQ(none.rule, "no binding");
 }
 
+TEST(Policy, EndpointPatternsOfEveryShapeMatchAsGlobsDo) {
+  auto p = Policy::parse(R"({
+    "roles": {"shapes": {"rules": [{"allow": ["image.*"]}, {"allow": ["container.?tart"]},
+                                   {"allow": ["system.ping"]}, {"allow": ["category:volume.read"]}]}},
+    "bindings": [{"identities": ["s"], "role": "shapes"}]})",
+                         "shapes.json");
+  auto allowed = [&](std::string_view method, std::string_view target) {
+    return p->decide(who("s"), method, route(method, target), std::string()).allowed;
+  };
+  EXPECT_TRUE(allowed("GET", "/images/json"));           // prefix
+  EXPECT_TRUE(allowed("POST", "/containers/c1/start"));  // glob
+  EXPECT_FALSE(allowed("POST", "/containers/c1/stop"));  // glob, not matching
+  EXPECT_TRUE(allowed("GET", "/_ping"));                 // name
+  EXPECT_FALSE(allowed("GET", "/containers/json"));      // nothing matches
+  EXPECT_TRUE(allowed("GET", "/volumes/v1"));            // category
+  EXPECT_FALSE(allowed("POST", "/volumes/create"));      // another category
+}
+
 TEST(Policy, OperatorRunsContainersInsideTheSandbox) {
   EXPECT_TRUE(decide("op", "POST", "/v1.41/containers/create", R"({"Image":"busybox"})").allowed);
   EXPECT_TRUE(
