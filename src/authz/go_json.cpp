@@ -205,17 +205,30 @@ struct HalvesAvx2 {
           mask_avx2(h.lo_folded, h.hi_folded, '}')};
 }
 
-// Whether the block has neither a backslash nor a bracket, as most blocks of a long Env or Labels: then only
-// its quotes matter, and one test finds that without building the other masks.
-[[gnu::target("avx2"), gnu::always_inline]] inline bool plain_avx2(const HalvesAvx2& h) {
-  const __m256i backslash = _mm256_set1_epi8('\\'), open = _mm256_set1_epi8('{'),
-                close = _mm256_set1_epi8('}');
-  __m256i special = _mm256_or_si256(
-      _mm256_or_si256(_mm256_cmpeq_epi8(h.lo, backslash), _mm256_cmpeq_epi8(h.hi, backslash)),
-      _mm256_or_si256(
-          _mm256_or_si256(_mm256_cmpeq_epi8(h.lo_folded, open), _mm256_cmpeq_epi8(h.lo_folded, close)),
-          _mm256_or_si256(_mm256_cmpeq_epi8(h.hi_folded, open), _mm256_cmpeq_epi8(h.hi_folded, close))));
+// Each byte's distance above '{' (as an unsigned byte, wrapping) in the folded halves, the nearer of the
+// two: 0, 1 or 2 only for '{' '|' '}', which bit 0x20 makes of '[' '\\' ']' too. So one comparison finds
+// every backslash and bracket (and '|', a false alarm that the exact path after it sorts out).
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256i near_brackets_avx2(const HalvesAvx2& h) {
+  const __m256i open = _mm256_set1_epi8('{');
+  return _mm256_min_epu8(_mm256_sub_epi8(h.lo_folded, open), _mm256_sub_epi8(h.hi_folded, open));
+}
+
+// Whether the blocks whose near_brackets_avx2() distances (combined with _mm256_min_epu8) are `nearest`
+// have neither a backslash nor a bracket, as most blocks of a long Env or Labels: then only their quotes
+// matter, and one test finds that without building the other masks.
+[[gnu::target("avx2"), gnu::always_inline]] inline bool plain_avx2(__m256i nearest) {
+  const __m256i special = _mm256_cmpeq_epi8(_mm256_min_epu8(nearest, _mm256_set1_epi8(2)), nearest);
   return _mm256_testz_si256(special, special) != 0;
+}
+
+// Whether an odd number of the bytes in `vectors` are quotes. The parity of a sum is the parity of its
+// terms' parities, so the compares are XORed together and one mask counted.
+template <typename... V>
+[[gnu::target("avx2"), gnu::always_inline]] inline bool odd_quotes_avx2(V... vectors) {
+  const __m256i quote = _mm256_set1_epi8('"');
+  __m256i odd = _mm256_setzero_si256();
+  ((odd = _mm256_xor_si256(odd, _mm256_cmpeq_epi8(vectors, quote))), ...);
+  return (__builtin_popcount(static_cast<std::uint32_t>(_mm256_movemask_epi8(odd))) & 1) != 0;
 }
 
 // The last, short block, padded with spaces (which are none of the bytes looked for).
@@ -242,16 +255,30 @@ Skipped skip_blocks_sse2(const char* p, const char* end, std::uint32_t level) {
   return {Skipped::end, end};
 }
 
+[[gnu::target("avx2,popcnt"), gnu::always_inline]] inline bool step_avx2(const HalvesAvx2& h, const char* p,
+                                                                         std::uint32_t level, SkipState& st,
+                                                                         Skipped& out) {
+  if (st.escape_carry == 0 && plain_avx2(near_brackets_avx2(h))) {
+    if (odd_quotes_avx2(h.lo, h.hi)) st.in_string = ~st.in_string;
+    return false;
+  }
+  return skip_step<true>(classify_avx2(h), p, level, st, out);
+}
+
 [[gnu::target("avx2,popcnt")]] Skipped skip_blocks_avx2(const char* p, const char* end, std::uint32_t level) {
   SkipState st;
   Skipped out{Skipped::end, end};
-  for (; end - p >= 64; p += 64) {
-    HalvesAvx2 h = load_avx2(p);
-    if (st.escape_carry == 0 && plain_avx2(h)) {
-      if (__builtin_popcountll(mask_avx2(h.lo, h.hi, '"')) & 1) st.in_string = ~st.in_string;
-      continue;
+  while (end - p >= 64) {
+    // Two blocks at a time while neither has a backslash or a bracket: the stretch of a long Env or Labels.
+    while (end - p >= 128 && st.escape_carry == 0) {
+      HalvesAvx2 a = load_avx2(p), b = load_avx2(p + 64);
+      if (!plain_avx2(_mm256_min_epu8(near_brackets_avx2(a), near_brackets_avx2(b)))) break;
+      if (odd_quotes_avx2(a.lo, a.hi, b.lo, b.hi)) st.in_string = ~st.in_string;
+      p += 128;
     }
-    if (skip_step<true>(classify_avx2(h), p, level, st, out)) return out;
+    if (end - p < 64) break;
+    if (step_avx2(load_avx2(p), p, level, st, out)) return out;
+    p += 64;
   }
   if (p < end) {
     Tail tail(p, end);
@@ -269,18 +296,33 @@ Skipped skip_blocks(const char* p, const char* end, std::uint32_t level) {
 
 }  // namespace
 
-// The root value's Children live here, and its pointer to them shares the document's ownership: one
-// allocation for both, and the document lives as long as the root does.
+// What a parse builds lives in the document's arena, which starts inside the document: a container-create
+// body's top level and HostConfig, with their indexes, take no allocation beyond the document's own. The
+// root value owns the document.
 struct JsonValue::Document {
+  static constexpr std::size_t kInlineArena = std::size_t{16} * 1024;
+
+  explicit Document(std::string_view parsed) : text(parsed), arena(inline_arena, sizeof inline_arena) {}
+  Document(const Document&) = delete;
+  Document& operator=(const Document&) = delete;
+
+  Children* new_children() { return std::pmr::polymorphic_allocator<>(&arena).new_object<Children>(&arena); }
+
   std::string_view text;
   std::vector<std::unique_ptr<std::string>> decoded;  // strings that had escapes
-  Children top;                                       // the root's members or items
+  alignas(std::max_align_t) std::byte inline_arena[kInlineArena];
+  std::pmr::monotonic_buffer_resource arena;
+  Children* top = new_children();  // the root's members or items
 };
 
 class JsonParser {
  public:
-  JsonParser(JsonValue::Document& doc, std::uint32_t at)
-      : doc_(doc), begin_(doc.text.data()), p_(begin_ + at), end_(begin_ + doc.text.size()) {}
+  JsonParser(JsonValue::Document& doc, std::uint32_t at, std::span<const FieldName> read_first = {})
+      : doc_(doc),
+        read_first_(read_first),
+        begin_(doc.text.data()),
+        p_(begin_ + at),
+        end_(begin_ + doc.text.size()) {}
 
   // The root value, its top level parsed at once (not skipped first), and nothing after it.
   void root(JsonValue& v, JsonValue::Children& top) {
@@ -304,28 +346,31 @@ class JsonParser {
     // at least five bytes, an item two), up to 64: HostConfig needs no growth, a mount's object no 5 KB.
     const size_t span = (v.end_ != 0 ? v.end_ : doc_.text.size()) - v.begin_;
     ++p_;  // '{' or '['
-    skip_space();
     if (v.kind == JsonValue::Kind::object) {
+      const bool top = !read_first_.empty() && v.depth_ == 1;  // some of its objects may be parsed now
       out.members.reserve(std::min<size_t>(64, span / 5 + 1));
-      if (p_ != end_ && *p_ == '}') {
+      if (at('}')) {
         ++p_;
       } else {
         while (true) {
-          if (p_ == end_ || *p_ != '"') fail("expected a string key");
+          if (!at('"')) fail("expected a string key");
           bool ascii = true;
           std::string_view key = string(&ascii);
           if (!ascii) out.non_ascii.push_back(static_cast<std::uint32_t>(out.members.size()));
-          skip_space();
-          if (p_ == end_ || *p_ != ':') fail("expected ':'");
+          if (!at(':')) fail("expected ':'");
           ++p_;
-          skip_space();
-          value(out.members.emplace_back(key, JsonValue{}).second, v.depth_);
+          JsonValue& member = out.members.emplace_back(key, JsonValue{}).second;
+          if (top && p_ != end_ && *p_ == '{' && read_first(key, ascii)) {
+            parse_now(member);
+          } else {
+            value(member, v.depth_);
+          }
           if (!next_or_close('}', "unexpected end in an object", "expected ',' or '}'")) break;
         }
       }
     } else {
       out.items.reserve(std::min<size_t>(64, span / 2 + 1));
-      if (p_ != end_ && *p_ == ']') {
+      if (at(']')) {
         ++p_;
       } else {
         while (true) {
@@ -358,15 +403,21 @@ class JsonParser {
     v.depth_ = static_cast<std::uint16_t>(level);
   }
 
+  // Whether the next byte that is not whitespace, from p_ on, is `c`. Compact bodies (the docker CLI sends
+  // no whitespace) find it with one comparison.
+  [[gnu::always_inline]] bool at(char c) {
+    if (p_ != end_ && *p_ == c) return true;
+    skip_space();
+    return p_ != end_ && *p_ == c;
+  }
+
   // After a member or item: true at a ',' (and past it), false at the closing bracket (and past it).
   bool next_or_close(char close, const char* at_end, const char* otherwise) {
-    skip_space();
-    if (p_ == end_) fail(at_end);
-    if (*p_ == ',') {
+    if (at(',')) {
       ++p_;
-      skip_space();
       return true;
     }
+    if (p_ == end_) fail(at_end);
     if (*p_ != close) fail(otherwise);
     ++p_;
     return false;
@@ -382,7 +433,10 @@ class JsonParser {
   // The value at p_ into `v`, inside a container at nesting level `depth` (0 for the root). An object or
   // array is skipped here and parsed when read; the root's top level is parsed at once.
   [[gnu::always_inline]] void value(JsonValue& v, std::uint32_t depth) {
-    if (p_ == end_) fail("unexpected end");
+    if (p_ == end_ || static_cast<unsigned char>(*p_) <= ' ') {
+      skip_space();
+      if (p_ == end_) fail("unexpected end");
+    }
     switch (*p_) {
       case '{':
       case '[': {
@@ -414,6 +468,17 @@ class JsonParser {
     }
   }
 
+  bool read_first(std::string_view key, bool ascii) const;
+
+  // A top-level member's object at p_, parsed now rather than skipped: its end is where the parse ends.
+  void parse_now(JsonValue& v) {
+    open_container(v, 2);
+    JsonValue::Children* children = doc_.new_children();
+    build(v, *children);
+    v.end_ = offset();
+    v.children_ = children;
+  }
+
   // From the '{' or '[' at p_ (at nesting level `level`) to one past its matching bracket. What lies
   // between is not checked, except that it nests at most kMaxDepth levels and its brackets pair up.
   void skip_container(std::uint32_t level) {
@@ -441,8 +506,16 @@ class JsonParser {
     }
   }
 
+  static bool continues_number(char c) {
+    return static_cast<unsigned>(c - '0') <= 9 || c == '.' || c == 'e' || c == 'E';
+  }
+
   // JSON's number grammar, and its value; Go refuses a number out of float64's range (strconv.ErrRange).
   double number() {
+    // One digit and then no more of a number ('0', and the small sizes and counts a body is full of).
+    if (end_ - p_ >= 2 && static_cast<unsigned>(*p_ - '0') <= 9 && !continues_number(p_[1])) {
+      return *p_++ - '0';
+    }
     const char* start = p_;
     bool plain = true;  // digits only: an integer
     if (p_ != end_ && *p_ == '-') ++p_;
@@ -668,6 +741,7 @@ class JsonParser {
   }
 
   JsonValue::Document& doc_;
+  std::span<const FieldName> read_first_;  // the root's parser only
   const char* begin_;
   const char* p_;
   const char* end_;
@@ -724,6 +798,12 @@ constexpr size_t kIndexFrom = 12;  // smaller objects are scanned; an index cost
 
 }  // namespace
 
+bool JsonParser::read_first(std::string_view key, bool ascii) const {
+  return std::any_of(read_first_.begin(), read_first_.end(), [&](const FieldName& name) {
+    return (!ascii || key.size() == name.text().size()) && key_matches(key, name);
+  });
+}
+
 bool go_fold_equal(std::string_view key, std::string_view field) {
   return fold_equal(key, field);
 }
@@ -735,20 +815,23 @@ bool use_avx2_skip_for_tests(bool on) {
 }
 
 JsonValue::Children& JsonValue::build_children() const {
-  auto built = std::make_shared<Children>();
-  if (doc_ != nullptr && (kind == Kind::object || kind == Kind::array))
-    JsonParser(*doc_, begin_).build(*this, *built);
-  children_ = std::move(built);  // only once it is complete: a level that failed fails every time
-  return *children_;
+  // A container that was not parsed (its kind set by hand) has nothing in it; an empty level is never
+  // written to (an index needs kIndexFrom members, a merged view two).
+  static Children kNothing(std::pmr::null_memory_resource());
+  if (doc_ == nullptr || (kind != Kind::object && kind != Kind::array)) return kNothing;
+  Children* built = doc_->new_children();
+  JsonParser(*doc_, begin_).build(*this, *built);
+  children_ = built;  // only once it is complete: a level that failed fails every time
+  return *built;
 }
 
-const std::vector<JsonValue>& JsonValue::items() const {
-  static const std::vector<JsonValue> kNone;
+const std::pmr::vector<JsonValue>& JsonValue::items() const {
+  static const std::pmr::vector<JsonValue> kNone;
   return kind == Kind::array ? children().items : kNone;
 }
 
-const std::vector<JsonValue::Member>& JsonValue::members() const {
-  static const std::vector<Member> kNone;
+const std::pmr::vector<JsonValue::Member>& JsonValue::members() const {
+  static const std::pmr::vector<Member> kNone;
   return kind == Kind::object ? children().members : kNone;
 }
 
@@ -786,7 +869,8 @@ void JsonValue::build_index(Children& c) {
 template <typename Take>
 void JsonValue::for_each_match(Children& c, const FieldName& name, Take take) {
   const auto& members = c.members;
-  if (members.size() < kIndexFrom || !name.ascii()) {
+  // A single look-up (the top level's "HostConfig") is cheaper as a scan than as an index.
+  if (members.size() < kIndexFrom || !name.ascii() || c.lookups++ == 0) {
     for (const Member& m : members) {
       if (key_matches(m.first, name)) take(m.second);
     }
@@ -799,6 +883,12 @@ void JsonValue::for_each_match(Children& c, const FieldName& name, Take take) {
   std::uint32_t s = name.hash() >> ix.shift;
   while (first[s] != UINT32_MAX && ix.data[s] != name.hash()) s = (s + 1) & (ix.size - 1);
   std::uint32_t i = first[s];
+  if (c.non_ascii.empty()) {  // every real body
+    for (; i != UINT32_MAX; i = next[i]) {
+      if (key_matches(members[i].first, name)) take(members[i].second);
+    }
+    return;
+  }
   auto odd = c.non_ascii.begin();
   // Both lists are in document order: merge them, so that the last match is the last in the body.
   while (i != UINT32_MAX || odd != c.non_ascii.end()) {
@@ -826,9 +916,11 @@ const JsonValue* JsonValue::field(const FieldName& name) const {
     if (v.kind == Kind::object && objects++ == 0) first_object = &v;
   });
   if (objects <= 1) return objects == 0 ? last : first_object;
-  auto merged = std::make_unique<JsonValue>();
+  // Only a parsed object has members, so doc_ is set here. The view lives in the arena with the rest.
+  auto* merged = std::pmr::polymorphic_allocator<>(&doc_->arena).new_object<JsonValue>();
   merged->kind = Kind::object;
-  merged->children_ = std::make_shared<Children>();
+  merged->doc_ = doc_;
+  merged->children_ = doc_->new_children();
   auto& into = merged->children_->members;
   for_each_match(c, name, [&](const JsonValue& v) {
     if (v.kind != Kind::object) return;
@@ -838,11 +930,51 @@ const JsonValue* JsonValue::field(const FieldName& name) const {
       into.push_back(member);
     }
   });
-  c.merged.push_back(std::move(merged));
-  return c.merged.back().get();
+  return merged;
+}
+
+void JsonValue::find_fields(std::span<const FieldName> names, std::span<const std::uint8_t> slots, int shift,
+                            const JsonValue** out) const {
+  if (kind != Kind::object) return;
+  Children& c = children();
+  // As field() keeps them: the last match (in `out`), and the first object and how many.
+  std::array<const JsonValue*, 64> first_object;  // read only where objects[i] > 0
+  std::array<std::uint32_t, 64> objects;
+  std::fill_n(objects.begin(), names.size(), 0u);
+  auto take = [&](std::size_t i, const JsonValue& v) {
+    out[i] = &v;
+    if (v.kind == Kind::object && objects[i]++ == 0) first_object[i] = &v;
+  };
+  const std::size_t mask = slots.size() - 1;
+  auto odd = c.non_ascii.begin();
+  for (std::uint32_t m = 0; m < c.members.size(); ++m) {
+    const Member& member = c.members[m];
+    if (odd != c.non_ascii.end() && *odd == m) {  // may fold to a shorter name: compared with each
+      ++odd;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (key_matches(member.first, names[i])) take(i, member.second);
+      }
+      continue;
+    }
+    // The names fold apart, so a key matches one at most.
+    const std::uint32_t h = detail::folded_hash(member.first);
+    for (std::size_t s = h >> shift; slots[s] != 0; s = (s + 1) & mask) {
+      const std::size_t i = slots[s] - 1u;
+      if (names[i].hash() == h && key_matches(member.first, names[i])) {
+        take(i, member.second);
+        break;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (objects[i] == 1) out[i] = first_object[i];
+    if (objects[i] > 1) out[i] = field(names[i]);  // merged, as field() does
+  }
 }
 
 bool JsonValue::is_set() const {
+  // "[]" and "{}", which Docker bodies are full of, are empty without building anything.
+  if (doc_ != nullptr && end_ - begin_ == 2) return false;
   switch (kind) {
     case Kind::array:
       return !items().empty();
@@ -860,14 +992,12 @@ bool JsonValue::is_set() const {
   return false;
 }
 
-JsonValue parse_go_json(std::string_view text) {
-  auto doc = std::make_shared<JsonValue::Document>();
-  doc->text = text;
+JsonValue parse_go_json(std::string_view text, std::span<const FieldName> read_first) {
+  auto doc = std::make_shared<JsonValue::Document>(text);
   JsonValue root;
-  JsonParser(*doc, 0).root(root, doc->top);
-  JsonValue::Children* top = &doc->top;
-  root.children_ = std::shared_ptr<JsonValue::Children>(std::move(doc), top);  // a string root's decoded
-                                                                               // copy lives there too
+  JsonParser(*doc, 0, read_first).root(root, *doc->top);
+  root.children_ = doc->top;
+  root.owner_ = std::move(doc);  // a string root's decoded copy lives there too
   return root;
 }
 

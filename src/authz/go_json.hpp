@@ -8,10 +8,15 @@
 // the engine, and on any well-formed body the skip ends exactly where a parser would.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <memory_resource>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -66,6 +71,7 @@ class FieldName {
   template <std::size_t N>
   consteval FieldName(const char (&name)[N])  // NOLINT(google-explicit-constructor): literals read best
       : FieldName(std::string_view(name, N - 1)) {}
+  constexpr FieldName() : FieldName(std::string_view()) {}
   explicit constexpr FieldName(std::string_view name)
       : text_(name), hash_(detail::folded_hash(name)), ascii_(true), letters_(!name.empty()) {
     for (char c : name) {
@@ -84,6 +90,53 @@ class FieldName {
   std::string_view text_;
   std::uint32_t hash_;
   bool ascii_, letters_;
+};
+
+// Names that JsonValue::fields() looks up together, in one pass over an object's members: their folded
+// hashes in an open-addressing table built at compile time, so that each key costs a hash and a probe
+// instead of one look-up per name. The names are ASCII and do not fold alike (a compile error otherwise).
+template <std::size_t N>
+class FieldSet {
+ public:
+  static_assert(N > 0 && N <= 64);
+  static constexpr std::size_t kSlots = std::bit_ceil(std::max<std::size_t>(16, 2 * N));  // at most half full
+  static constexpr int kShift = 32 - std::countr_zero(kSlots);  // a slot is the hash's top bits
+
+  consteval FieldSet(const FieldName (&names)[N]) {  // NOLINT(google-explicit-constructor): braced lists
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!names[i].ascii()) throw "FieldSet: a name is not ASCII";
+      for (std::size_t j = 0; j < i; ++j) {
+        if (ascii_fold_equal(names[i].text(), names[j].text())) throw "FieldSet: two names fold alike";
+      }
+      names_[i] = names[i];
+      std::size_t s = names[i].hash() >> kShift;
+      while (slots_[s] != 0) s = (s + 1) % kSlots;
+      slots_[s] = static_cast<std::uint8_t>(i + 1);
+    }
+  }
+
+  // The position of `name` in the set, for reading fields()' answer; a compile error when it is missing.
+  consteval std::size_t at(std::string_view name) const {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (names_[i].text() == name) return i;
+    }
+    throw "FieldSet: no such name";
+  }
+  constexpr const std::array<FieldName, N>& names() const { return names_; }
+  constexpr const std::array<std::uint8_t, kSlots>& slots() const { return slots_; }  // 1 + name, 0 empty
+
+ private:
+  static constexpr bool ascii_fold_equal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+      if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+  }
+
+  std::array<FieldName, N> names_{};
+  std::array<std::uint8_t, kSlots> slots_{};
 };
 
 // A parsed value. An object's or array's members are parsed, strictly, only when first asked for (items(),
@@ -108,46 +161,63 @@ struct JsonValue {
 
   using Member = std::pair<std::string_view, JsonValue>;
   // An array's elements; empty for anything else.
-  const std::vector<JsonValue>& items() const;
+  const std::pmr::vector<JsonValue>& items() const;
   // An object's members in document order, duplicates kept; empty for anything else.
-  const std::vector<Member>& members() const;
+  const std::pmr::vector<Member>& members() const;
 
   // The value a Go struct field named `name` would receive. Members whose keys fold to `name` are all
   // taken into account as Go's decoder does: a later scalar or array replaces an earlier one, but a later
   // object is decoded *into* the earlier struct or map, so several objects are merged (earlier members
   // kept, later ones added). A null among objects is ignored, which can only make the view stricter.
   const JsonValue* field(const FieldName& name) const;
+  // field() for every name of `set`, in one pass: the answer for set.names()[i] at [i].
+  template <std::size_t N>
+  std::array<const JsonValue*, N> fields(const FieldSet<N>& set) const {
+    std::array<const JsonValue*, N> out{};
+    find_fields(set.names(), set.slots(), FieldSet<N>::kShift, out.data());
+    return out;
+  }
   bool is_true() const { return kind == Kind::boolean && boolean; }
   // A non-empty array or object, or a non-empty string: something was asked for.
   bool is_set() const;
 
-  struct Document;  // the text, where each object and array ends, decoded strings
+  struct Document;  // the text, decoded strings, and the arena that holds what is built
 
  private:
-  // An object's members by folded key, in one allocation: open addressing over the ASCII keys' hashes
-  // (`hash` and `first`, a power of two in size, at most half full), each slot the first member with that
-  // hash and `next` chaining the later ones in document order. Empty until first needed.
+  // An object's members by folded key, in one block: open addressing over the ASCII keys' hashes (`hash`
+  // and `first`, a power of two in size, at most half full), each slot the first member with that hash and
+  // `next` chaining the later ones in document order. Empty until first needed.
   struct Index {
-    std::uint32_t size = 0;           // slots
-    std::uint32_t shift = 0;          // 32 - log2(size)
-    std::vector<std::uint32_t> data;  // hash[size], first[size], next[members]
+    std::uint32_t size = 0;                // slots
+    std::uint32_t shift = 0;               // 32 - log2(size)
+    std::pmr::vector<std::uint32_t> data;  // hash[size], first[size], next[members]
   };
+  // A level's values, built in the document's arena and released with it, never destroyed one by one:
+  // they hold arena memory and views, and nothing else.
   struct Children {
-    std::vector<JsonValue> items;
-    std::vector<Member> members;
-    std::vector<std::uint32_t> non_ascii;            // members whose keys have non-ASCII bytes
-    Index index;                                     // by folded key, for large objects
-    std::vector<std::unique_ptr<JsonValue>> merged;  // views handed out by field()
+    explicit Children(std::pmr::memory_resource* arena)
+        : items(arena),
+          members(arena),
+          non_ascii(arena),
+          index{0, 0, std::pmr::vector<std::uint32_t>(arena)} {}
+    std::pmr::vector<JsonValue> items;
+    std::pmr::vector<Member> members;
+    std::pmr::vector<std::uint32_t> non_ascii;  // members whose keys have non-ASCII bytes
+    Index index;                                // by folded key, for large objects asked more than once
+    std::uint32_t lookups = 0;                  // field() look-ups so far: the second builds the index
   };
   Children& children() const { return children_ ? *children_ : build_children(); }  // built on first use
   Children& build_children() const;
   static void build_index(Children& c);
   template <typename Take>
   static void for_each_match(Children& c, const FieldName& name, Take take);
+  void find_fields(std::span<const FieldName> names, std::span<const std::uint8_t> slots, int shift,
+                   const JsonValue** out) const;
 
-  Document* doc_ = nullptr;  // objects and arrays only
-  mutable std::shared_ptr<Children> children_;
-  friend JsonValue parse_go_json(std::string_view text);
+  Document* doc_ = nullptr;                // objects and arrays only
+  mutable Children* children_ = nullptr;   // in doc_'s arena, once built
+  std::shared_ptr<const Document> owner_;  // the root's: the document it was parsed into
+  friend JsonValue parse_go_json(std::string_view text, std::span<const FieldName> read_first);
   friend class JsonParser;
 };
 
@@ -158,8 +228,10 @@ class JsonError : public std::runtime_error {
 
 // Parses one JSON document (RFC 8259, strictly: no BOM, valid UTF-8, no lone surrogates, at most 64 levels
 // deep), the top level at once and the levels below when they are read. Throws JsonError with the byte
-// offset of the problem. The result's strings point into `text`.
-JsonValue parse_go_json(std::string_view text);
+// offset of the problem. The result's strings point into `text`. Top-level objects under the names in
+// `read_first` are parsed at once too, instead of skipped and parsed again when read: for the fields the
+// caller is known to read.
+JsonValue parse_go_json(std::string_view text, std::span<const FieldName> read_first = {});
 
 // Whether two keys are equal under Go's encoding/json case folding.
 bool go_fold_equal(std::string_view key, std::string_view field);

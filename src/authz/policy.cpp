@@ -346,7 +346,7 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
                  " MiB that are inspected";
       } else {
         try {
-          JsonValue json = body->empty() ? JsonValue{} : parse_go_json(*body);
+          JsonValue json = body->empty() ? JsonValue{} : parse_go_json(*body, body_fields_read(name));
           escape = body_escape(name, json, role->bind_prefixes);
         } catch (const JsonError& e) {
           escape = std::string("the body is not plain JSON: ") + e.what();

@@ -38,22 +38,24 @@ std::string at(std::string_view where, std::string_view name, std::string_view w
   return out;
 }
 
-// A field that must be absent, null, false, or (for lists and maps) empty.
-std::string must_be_unset(const JsonValue& obj, std::string_view where, const FieldName& name) {
-  const JsonValue* v = obj.field(name);
+// A field (`v`, the value of field `name`) that must be absent, null, false, or (for lists and maps) empty.
+std::string must_be_unset(const JsonValue* v, std::string_view where, std::string_view name) {
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->is_set()) return at(where, name.text(), " is set");
+  if (v->is_set()) return at(where, name, " is set");
   return "";
 }
 
-std::string must_not_be_host(const JsonValue& obj, std::string_view where, const FieldName& name,
+std::string must_be_unset(const JsonValue& obj, std::string_view where, const FieldName& name) {
+  return must_be_unset(obj.field(name), where, name.text());
+}
+
+std::string must_not_be_host(const JsonValue* v, std::string_view where, std::string_view name,
                              bool container_prefix) {
-  const JsonValue* v = obj.field(name);
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->kind != Kind::string) return at(where, name.text(), " is not a string");
-  if (equals_lower(v->string, "host")) return at(where, name.text(), " is " + std::string(v->string));
+  if (v->kind != Kind::string) return at(where, name, " is not a string");
+  if (equals_lower(v->string, "host")) return at(where, name, " is " + std::string(v->string));
   if (container_prefix && starts_with_lower(v->string, "container:")) {
-    return at(where, name.text(), " joins another container (" + std::string(v->string) + ")");
+    return at(where, name, " joins another container (" + std::string(v->string) + ")");
   }
   return "";
 }
@@ -84,9 +86,8 @@ std::string check_mount_list(const JsonValue* mounts, std::string_view where, st
   return "";
 }
 
-std::string check_binds(const JsonValue& h, std::string_view where,
+std::string check_binds(const JsonValue* binds, std::string_view where,
                         const std::vector<std::string>& prefixes) {
-  const JsonValue* binds = h.field("Binds");
   if (binds == nullptr || binds->kind == Kind::null) return "";
   if (binds->kind != Kind::array) return at(where, "Binds", " is not a list");
   for (const auto& b : binds->items()) {
@@ -100,8 +101,7 @@ std::string check_binds(const JsonValue& h, std::string_view where,
   return "";
 }
 
-std::string check_security_opt(const JsonValue& h, std::string_view where) {
-  const JsonValue* opts = h.field("SecurityOpt");
+std::string check_security_opt(const JsonValue* opts, std::string_view where) {
   if (opts == nullptr || opts->kind == Kind::null) return "";
   if (opts->kind != Kind::array) return at(where, "SecurityOpt", " is not a list");
   for (const auto& o : opts->items()) {
@@ -115,53 +115,64 @@ std::string check_security_opt(const JsonValue& h, std::string_view where) {
 }
 
 // An explicitly empty list of masked or read-only paths unmasks /proc and /sys entries.
-std::string check_paths(const JsonValue& h, std::string_view where, const FieldName& name) {
-  const JsonValue* v = h.field(name);
+std::string check_paths(const JsonValue* v, std::string_view where, std::string_view name) {
   if (v == nullptr || v->kind == Kind::null) return "";
-  if (v->kind != Kind::array) return at(where, name.text(), " is not a list");
-  if (v->items().empty()) return at(where, name.text(), " is empty (unmasks kernel paths)");
+  if (v->kind != Kind::array) return at(where, name, " is not a list");
+  if (v->items().empty()) return at(where, name, " is empty (unmasks kernel paths)");
   return "";
 }
 
 // Another OCI runtime than the default may not isolate at all (or is configured by whoever set it up).
-std::string check_runtime(const JsonValue& h, std::string_view where) {
-  const JsonValue* v = h.field("Runtime");
+std::string check_runtime(const JsonValue* v, std::string_view where) {
   if (v == nullptr || v->kind == Kind::null) return "";
   if (v->kind != Kind::string) return at(where, "Runtime", " is not a string");
   if (!v->string.empty() && v->string != "runc") return at(where, "Runtime", " is " + std::string(v->string));
   return "";
 }
 
+// Every field of HostConfig that the checks read, looked up in one pass.
+constexpr FieldSet kHostConfig({"Privileged",     "Binds",        "Mounts",        "VolumesFrom",
+                                "CapAdd",         "Capabilities", "Devices",       "DeviceCgroupRules",
+                                "DeviceRequests", "SecurityOpt",  "NetworkMode",   "PidMode",
+                                "IpcMode",        "UTSMode",      "UsernsMode",    "CgroupnsMode",
+                                "Sysctls",        "MaskedPaths",  "ReadonlyPaths", "Runtime",
+                                "CgroupParent"});
+
 // The checks in order; the first that finds an escape decides. Nothing is built for a body that passes.
 std::string host_config_escape(const JsonValue& h, std::string_view where,
                                const std::vector<std::string>& prefixes) {
-  const JsonValue* priv = h.field("Privileged");
+  constexpr const auto& set = kHostConfig;
+  const auto f = h.fields(set);
+  auto name = [&](std::size_t i) { return set.names()[i].text(); };
+  const JsonValue* priv = f[set.at("Privileged")];
   if (priv != nullptr && priv->kind != Kind::null && priv->kind != Kind::boolean) {
     return at(where, "Privileged", " is not a boolean");
   }
   if (priv != nullptr && priv->is_true()) return at(where, "Privileged", " is true");
-  std::string e;
-  if (!(e = check_binds(h, where, prefixes)).empty()) return e;
-  if (!(e = check_mount_list(h.field("Mounts"), where, "Mounts", prefixes)).empty()) return e;
-  static constexpr FieldName kUnset[] = {"VolumesFrom",       "CapAdd",        "Capabilities", "Devices",
-                                         "DeviceCgroupRules", "DeviceRequests"};
-  for (const FieldName& name : kUnset) {
-    if (!(e = must_be_unset(h, where, name)).empty()) return e;
+  if (auto e = check_binds(f[set.at("Binds")], where, prefixes); !e.empty()) return e;
+  if (auto e = check_mount_list(f[set.at("Mounts")], where, "Mounts", prefixes); !e.empty()) return e;
+  static constexpr std::size_t kUnset[] = {set.at("VolumesFrom"),       set.at("CapAdd"),
+                                           set.at("Capabilities"),      set.at("Devices"),
+                                           set.at("DeviceCgroupRules"), set.at("DeviceRequests")};
+  for (std::size_t i : kUnset) {
+    if (auto e = must_be_unset(f[i], where, name(i)); !e.empty()) return e;
   }
-  if (!(e = check_security_opt(h, where)).empty()) return e;
-  static constexpr FieldName kNamespaces[] = {"NetworkMode", "PidMode", "IpcMode"};
-  for (const FieldName& name : kNamespaces) {
-    if (!(e = must_not_be_host(h, where, name, true)).empty()) return e;
+  if (auto e = check_security_opt(f[set.at("SecurityOpt")], where); !e.empty()) return e;
+  static constexpr std::size_t kNamespaces[] = {set.at("NetworkMode"), set.at("PidMode"), set.at("IpcMode")};
+  for (std::size_t i : kNamespaces) {
+    if (auto e = must_not_be_host(f[i], where, name(i), true); !e.empty()) return e;
   }
-  static constexpr FieldName kOwnNamespaces[] = {"UTSMode", "UsernsMode", "CgroupnsMode"};
-  for (const FieldName& name : kOwnNamespaces) {
-    if (!(e = must_not_be_host(h, where, name, false)).empty()) return e;
+  static constexpr std::size_t kOwnNamespaces[] = {set.at("UTSMode"), set.at("UsernsMode"),
+                                                   set.at("CgroupnsMode")};
+  for (std::size_t i : kOwnNamespaces) {
+    if (auto e = must_not_be_host(f[i], where, name(i), false); !e.empty()) return e;
   }
-  if (!(e = must_be_unset(h, where, "Sysctls")).empty()) return e;
-  if (!(e = check_paths(h, where, "MaskedPaths")).empty()) return e;
-  if (!(e = check_paths(h, where, "ReadonlyPaths")).empty()) return e;
-  if (!(e = check_runtime(h, where)).empty()) return e;
-  return must_be_unset(h, where, "CgroupParent");
+  if (auto e = must_be_unset(f[set.at("Sysctls")], where, "Sysctls"); !e.empty()) return e;
+  for (std::size_t i : {set.at("MaskedPaths"), set.at("ReadonlyPaths")}) {
+    if (auto e = check_paths(f[i], where, name(i)); !e.empty()) return e;
+  }
+  if (auto e = check_runtime(f[set.at("Runtime")], where); !e.empty()) return e;
+  return must_be_unset(f[set.at("CgroupParent")], where, "CgroupParent");
 }
 
 std::string service_escape(const JsonValue& body, const std::vector<std::string>& prefixes) {
@@ -270,6 +281,14 @@ std::string body_escape(std::string_view endpoint_name, const JsonValue& body,
     return service_escape(body, prefixes);
   if (endpoint_name.rfind("plugin.", 0) == 0) return "plugins run with the privileges this request grants";
   return "";
+}
+
+std::span<const FieldName> body_fields_read(std::string_view endpoint_name) {
+  static constexpr FieldName kContainer[] = {"HostConfig"};
+  static constexpr FieldName kService[] = {"TaskTemplate"};
+  if (endpoint_name == "container.create") return kContainer;
+  if (endpoint_name == "service.create" || endpoint_name == "service.update") return kService;
+  return {};
 }
 
 std::string build_query_escape(std::string_view query) {

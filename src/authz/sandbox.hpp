@@ -3,6 +3,7 @@
 // settings, and to the query of a build. Each check names the field at fault.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,10 @@ namespace dockgate::authz {
 // true"; "" when none. `bind_prefixes` are the host paths this role may bind-mount (at a path boundary).
 std::string body_escape(std::string_view endpoint_name, const JsonValue& body,
                         const std::vector<std::string>& bind_prefixes);
+
+// The top-level objects of the body for `endpoint_name` that body_escape() reads: parse_go_json can parse
+// them at once instead of skipping them first.
+std::span<const FieldName> body_fields_read(std::string_view endpoint_name);
 
 // The same for a build's query (`networkmode=host` and the like); "" when none.
 std::string build_query_escape(std::string_view query);
