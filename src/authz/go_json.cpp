@@ -906,16 +906,10 @@ void JsonValue::for_each_match(Children& c, const FieldName& name, Take take) {
 const JsonValue* JsonValue::field(const FieldName& name) const {
   if (kind != Kind::object) return nullptr;
   Children& c = children();
-  // The last match decides, unless two or more are objects (below). One pass finds out; bodies that
-  // repeat a field are rare.
-  const JsonValue* last = nullptr;
-  const JsonValue* first_object = nullptr;
-  size_t objects = 0;
-  for_each_match(c, name, [&](const JsonValue& v) {
-    last = &v;
-    if (v.kind == Kind::object && objects++ == 0) first_object = &v;
-  });
-  if (objects <= 1) return objects == 0 ? last : first_object;
+  // One pass finds out whether objects merge (below); bodies that repeat a field are rare.
+  Matches found;
+  for_each_match(c, name, [&](const JsonValue& v) { found.take(v); });
+  if (!found.merge()) return found.single();
   // Only a parsed object has members, so doc_ is set here. The view lives in the arena with the rest.
   auto* merged = std::pmr::polymorphic_allocator<>(&doc_->arena).new_object<JsonValue>();
   merged->kind = Kind::object;
@@ -934,17 +928,12 @@ const JsonValue* JsonValue::field(const FieldName& name) const {
 }
 
 void JsonValue::find_fields(std::span<const FieldName> names, std::span<const std::uint8_t> slots, int shift,
-                            const JsonValue** out) const {
-  if (kind != Kind::object) return;
+                            Matches* found, const JsonValue** out) const {
+  if (kind != Kind::object) {
+    std::fill_n(out, names.size(), nullptr);
+    return;
+  }
   Children& c = children();
-  // As field() keeps them: the last match (in `out`), and the first object and how many.
-  std::array<const JsonValue*, 64> first_object;  // read only where objects[i] > 0
-  std::array<std::uint32_t, 64> objects;
-  std::fill_n(objects.begin(), names.size(), 0u);
-  auto take = [&](std::size_t i, const JsonValue& v) {
-    out[i] = &v;
-    if (v.kind == Kind::object && objects[i]++ == 0) first_object[i] = &v;
-  };
   const std::size_t mask = slots.size() - 1;
   auto odd = c.non_ascii.begin();
   for (std::uint32_t m = 0; m < c.members.size(); ++m) {
@@ -952,7 +941,7 @@ void JsonValue::find_fields(std::span<const FieldName> names, std::span<const st
     if (odd != c.non_ascii.end() && *odd == m) {  // may fold to a shorter name: compared with each
       ++odd;
       for (std::size_t i = 0; i < names.size(); ++i) {
-        if (key_matches(member.first, names[i])) take(i, member.second);
+        if (key_matches(member.first, names[i])) found[i].take(member.second);
       }
       continue;
     }
@@ -961,15 +950,13 @@ void JsonValue::find_fields(std::span<const FieldName> names, std::span<const st
     for (std::size_t s = h >> shift; slots[s] != 0; s = (s + 1) & mask) {
       const std::size_t i = slots[s] - 1u;
       if (names[i].hash() == h && key_matches(member.first, names[i])) {
-        take(i, member.second);
+        found[i].take(member.second);
         break;
       }
     }
   }
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (objects[i] == 1) out[i] = first_object[i];
-    if (objects[i] > 1) out[i] = field(names[i]);  // merged, as field() does
-  }
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out[i] = found[i].merge() ? field(names[i]) : found[i].single();
 }
 
 bool JsonValue::is_set() const {

@@ -173,8 +173,9 @@ struct JsonValue {
   // field() for every name of `set`, in one pass: the answer for set.names()[i] at [i].
   template <std::size_t N>
   std::array<const JsonValue*, N> fields(const FieldSet<N>& set) const {
-    std::array<const JsonValue*, N> out{};
-    find_fields(set.names(), set.slots(), FieldSet<N>::kShift, out.data());
+    std::array<Matches, N> found{};
+    std::array<const JsonValue*, N> out;  // every entry written
+    find_fields(set.names(), set.slots(), FieldSet<N>::kShift, found.data(), out.data());
     return out;
   }
   bool is_true() const { return kind == Kind::boolean && boolean; }
@@ -206,13 +207,26 @@ struct JsonValue {
     Index index;                                // by folded key, for large objects asked more than once
     std::uint32_t lookups = 0;                  // field() look-ups so far: the second builds the index
   };
+  // The members whose keys fold to one name, weighed as Go's decoder does: the last decides, unless two or
+  // more are objects, which merge (field() builds that view); a lone object wins over scalars after it.
+  struct Matches {
+    const JsonValue* last = nullptr;
+    const JsonValue* first_object = nullptr;
+    std::uint32_t objects = 0;
+    void take(const JsonValue& v) {
+      last = &v;
+      if (v.kind == Kind::object && objects++ == 0) first_object = &v;
+    }
+    bool merge() const { return objects > 1; }
+    const JsonValue* single() const { return objects == 0 ? last : first_object; }  // when not merge()
+  };
   Children& children() const { return children_ ? *children_ : build_children(); }  // built on first use
   Children& build_children() const;
   static void build_index(Children& c);
   template <typename Take>
   static void for_each_match(Children& c, const FieldName& name, Take take);
   void find_fields(std::span<const FieldName> names, std::span<const std::uint8_t> slots, int shift,
-                   const JsonValue** out) const;
+                   Matches* found, const JsonValue** out) const;
 
   Document* doc_ = nullptr;                // objects and arrays only
   mutable Children* children_ = nullptr;   // in doc_'s arena, once built

@@ -21,20 +21,29 @@ namespace {
   throw Error(message);
 }
 
-// fnmatch(3) without flags, with the patterns policies mostly use answered without it: a plain name, "*",
-// and a prefix such as "ci-*" or "container.*".
+// A glob's shape, by where its first special character is: nowhere (a plain name), only as a final '*' (a
+// prefix such as "ci-*" or "container.*", or "*"), or elsewhere.
+EndpointPattern::Shape glob_shape(std::string_view pattern) {
+  size_t meta = pattern.find_first_of("*?[\\");
+  if (meta == std::string_view::npos) return EndpointPattern::Shape::name;
+  if (meta == pattern.size() - 1 && pattern.back() == '*') return EndpointPattern::Shape::prefix;
+  return EndpointPattern::Shape::glob;
+}
+
+// fnmatch(3) without flags, with the shapes policies mostly use answered without it.
+bool glob_matches(EndpointPattern::Shape shape, const std::string& pattern, std::string_view text) {
+  switch (shape) {
+    case EndpointPattern::Shape::name:
+      return text == pattern;
+    case EndpointPattern::Shape::prefix:
+      return text.starts_with(std::string_view(pattern).substr(0, pattern.size() - 1));
+    default:
+      return ::fnmatch(pattern.c_str(), std::string(text).c_str(), 0) == 0;
+  }
+}
+
 bool glob(const std::string& pattern, std::string_view text) {
-  size_t meta = 0;
-  while (meta < pattern.size()) {
-    char c = pattern[meta];
-    if (c == '*' || c == '?' || c == '[' || c == '\\') break;
-    ++meta;
-  }
-  if (meta == pattern.size()) return text == pattern;
-  if (meta == pattern.size() - 1 && pattern.back() == '*') {
-    return text.substr(0, meta) == std::string_view(pattern).substr(0, meta);
-  }
-  return ::fnmatch(pattern.c_str(), std::string(text).c_str(), 0) == 0;
+  return glob_matches(glob_shape(pattern), pattern, text);
 }
 
 Rule allow(std::vector<std::string> endpoints, std::vector<std::string> methods = {}) {
@@ -46,12 +55,8 @@ Rule deny(std::vector<std::string> endpoints) {
 }
 
 EndpointPattern shape_of(const std::string& pattern) {
-  using Shape = EndpointPattern::Shape;
-  if (pattern.rfind("category:", 0) == 0) return {Shape::category, pattern.substr(9)};
-  size_t meta = pattern.find_first_of("*?[\\");
-  if (meta == std::string::npos) return {Shape::name, pattern};
-  if (meta == pattern.size() - 1 && pattern.back() == '*') return {Shape::prefix, pattern.substr(0, meta)};
-  return {Shape::glob, pattern};
+  if (pattern.rfind("category:", 0) == 0) return {EndpointPattern::Shape::category, pattern.substr(9)};
+  return {glob_shape(pattern), pattern};
 }
 
 std::string rule_text(const Rule& r) {
@@ -103,19 +108,9 @@ std::vector<Role> make_builtins() {
 }
 
 // `name` is the route's endpoint name ("unknown" without one), `category` its category's ("" without one).
-// As glob() on the pattern's text, or a comparison with its category.
 bool pattern_matches(const EndpointPattern& pattern, std::string_view name, std::string_view category) {
-  switch (pattern.shape) {
-    case EndpointPattern::Shape::name:
-      return name == pattern.text;
-    case EndpointPattern::Shape::prefix:
-      return name.starts_with(pattern.text);
-    case EndpointPattern::Shape::category:
-      return !category.empty() && category == pattern.text;
-    case EndpointPattern::Shape::glob:
-      return ::fnmatch(pattern.text.c_str(), std::string(name).c_str(), 0) == 0;
-  }
-  return false;
+  if (pattern.shape == EndpointPattern::Shape::category) return !category.empty() && category == pattern.text;
+  return glob_matches(pattern.shape, pattern.text, name);
 }
 
 bool method_matches(const std::vector<std::string>& methods, std::string_view method) {

@@ -28,7 +28,7 @@ struct Decision {
 struct EndpointPattern {
   enum class Shape : std::uint8_t { name, prefix, category, glob };
   Shape shape = Shape::glob;
-  std::string text;  // the name, the prefix before the final '*' ("" for "*"), the category, or the glob
+  std::string text;  // the glob (a name, or a prefix with its final '*'), or the category's name
 };
 
 struct Rule {
