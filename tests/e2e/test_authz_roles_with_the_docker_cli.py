@@ -160,28 +160,37 @@ def test_every_request_is_audited_without_credentials(setup):
 def test_a_judged_body_never_takes_an_engine_connection_left_at_rest(setup):
     # A connection another client left at rest gets one retry if the engine closed it meanwhile, which a
     # judged body is not given (it is not sent twice): such a request opens its own.
-    def engine_connection_of(method, path):
-        for line in reversed(setup["gateway"].log_text().splitlines()):
-            if '"msg":"request"' in line:
-                event = json.loads(line)
-                if event["method"] == method and event["target"].startswith(path):
-                    return event["engine_connection"]
-        return None
+    def engine_connection_of(method, path, after=0):
+        # The gateway logs a request once it has relayed the answer, so the line may follow the client's
+        # read of it by a moment: wait for it (for a line past the `after` lines seen before).
+        deadline = time.monotonic() + 5
+        while True:
+            lines = setup["gateway"].log_text().splitlines()
+            for line in reversed(lines[after:]):
+                if '"msg":"request"' in line:
+                    event = json.loads(line)
+                    if event["method"] == method and event["target"].startswith(path):
+                        return event["engine_connection"]
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
 
     cert_path = setup["state"] / "clients" / "bob"
     with tls_socket(setup["port"], cert_path=cert_path) as s:
         s.sendall(b"GET /version HTTP/1.1\r\nHost: x\r\n\r\n")
         assert read_response(s)[0] == 200
     time.sleep(0.3)  # the connection it used is at rest now
+    seen = len(setup["gateway"].log_text().splitlines())
     body = json.dumps({"Image": "busybox", "Cmd": ["true"]}).encode()
     with tls_socket(setup["port"], cert_path=cert_path) as s:
         s.sendall(b"POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                   b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
         status, _, answer = read_response(s)
     assert status == 201, answer
-    assert engine_connection_of("POST", "/containers/create") == "opened"
+    assert engine_connection_of("POST", "/containers/create", seen) == "opened"
+    seen = len(setup["gateway"].log_text().splitlines())
     with tls_socket(setup["port"], cert_path=cert_path) as s:
         s.sendall(b"GET /version HTTP/1.1\r\nHost: x\r\n\r\n")
         assert read_response(s)[0] == 200
-    assert engine_connection_of("GET", "/version") == "reused"  # bodiless requests still take one
+    assert engine_connection_of("GET", "/version", seen) == "reused"  # bodiless requests still take one
     docker_as(setup, "bob", "rm", json.loads(answer)["Id"])
