@@ -122,11 +122,9 @@ bool method_matches(const std::vector<std::string>& methods, std::string_view me
 // A pattern that names nothing is a typo: say so when the policy is loaded, not when a request is denied.
 void check_pattern(const std::string& pattern, const std::string& where) {
   if (pattern == "*" || pattern == "unknown") return;
+  const EndpointPattern shaped = shape_of(pattern);
   for (const auto& e : endpoints()) {
-    if (pattern.rfind("category:", 0) == 0 ? pattern.substr(9) == category_name(e.category)
-                                           : glob(pattern, e.name)) {
-      return;
-    }
+    if (pattern_matches(shaped, e.name, category_name(e.category))) return;
   }
   throw Error(where + ": \"" + pattern +
               "\" matches no endpoint (names look like container.create or container.*; "
