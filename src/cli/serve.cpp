@@ -14,6 +14,7 @@
 #include "gateway/gateway.hpp"
 #include "net/engine.hpp"
 #include "obs/log.hpp"
+#include "tls/gcm_provider.hpp"
 #include "tls/key_decoding.hpp"
 #include "tls/material.hpp"
 
@@ -92,6 +93,9 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     tls::KeyDecoding decoding = tls::use_builtin_ec_key_decoding();
     obs::log(obs::Level::debug, "certificate key decoding",
              {{"builtin_ec", decoding.builtin_ec ? "yes" : "no"}, {"why", decoding.why}});
+    tls::RecordCipher records = tls::use_ipsec_mb_gcm();
+    obs::log(obs::Level::debug, "TLS record cipher",
+             {{"ipsec_mb", records.ipsec_mb ? "yes" : "no"}, {"why", records.why}});
     if (!material.bootstrap_pending) context = tls::make_server_context(material.files);
   }
   std::shared_ptr<const authz::Policy> policy = load_policy(settings);

@@ -16,12 +16,11 @@
 #include <openssl/evp.h>
 #include <openssl/opensslconf.h>
 #include <openssl/provider.h>
-
-#include <mutex>
-#include <optional>
 #ifndef OPENSSL_NO_ENGINE
 #include <openssl/engine.h>
 #endif
+
+#include "tls/decided_once.hpp"
 
 namespace dockgate::tls {
 namespace {
@@ -83,25 +82,22 @@ KeyDecoding install() {
 #endif
 }
 
-std::mutex mutex;
-std::optional<KeyDecoding> decided;
+DecidedOnce<KeyDecoding> decided;
 
 }  // namespace
 
 KeyDecoding use_builtin_ec_key_decoding() {
-  std::lock_guard lock(mutex);
-  if (!decided) decided = install();
-  return *decided;
+  return decided.get(install);
 }
 
 void stop_builtin_ec_key_decoding() {
-  std::lock_guard lock(mutex);
+  decided.reset([] {
 #ifndef OPENSSL_NO_ENGINE
-  // Unregistered, not removed: OpenSSL 3.0 crashed in SSL_CTX_new when an ENGINE was removed and another
-  // one with the same key method added later in the same process.
-  if (engine != nullptr) ENGINE_unregister_pkey_meths(engine);
+    // Unregistered, not removed: OpenSSL 3.0 crashed in SSL_CTX_new when an ENGINE was removed and another
+    // one with the same key method added later in the same process.
+    if (engine != nullptr) ENGINE_unregister_pkey_meths(engine);
 #endif
-  decided.reset();
+  });
 }
 
 }  // namespace dockgate::tls

@@ -25,6 +25,7 @@
 #include "../support.hpp"
 #include "error.hpp"
 #include "pki/authority.hpp"
+#include "tls/gcm_provider.hpp"
 
 namespace dockgate::tls {
 namespace {
@@ -34,9 +35,16 @@ using ClientSsl = std::unique_ptr<SSL, decltype(&SSL_free)>;
 
 // A server TlsStream on one end of a socket pair and, on a thread, a blocking OpenSSL client connected as
 // DIR/clients/admin on the other, running `client` once its handshake is done.
-class TlsStreamTest : public ::testing::Test {
+// Every test runs twice: with OpenSSL's AES-GCM, and with ipsec-mb's through the provider, as `serve` has it
+// where the processor allows (gcm_provider.hpp).
+class TlsStreamTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
+    if (GetParam()) {
+      RecordCipher cipher = use_ipsec_mb_gcm();
+      if (cipher.lacks_features) GTEST_SKIP() << cipher.why;
+      ASSERT_TRUE(cipher.ipsec_mb) << cipher.why;
+    }
     ::signal(SIGPIPE, SIG_IGN);  // a client whose server has gone gets EPIPE, not the end of the test binary
     pki::InitOptions options;
     options.layout = {tmp_ / "pki"};
@@ -46,6 +54,7 @@ class TlsStreamTest : public ::testing::Test {
     context_ = make_server_context({layout_.ca_cert().string(), (layout_.dir / "server-cert.pem").string(),
                                     (layout_.dir / "server-key.pem").string(), "", true});
   }
+  void TearDown() override { stop_ipsec_mb_gcm(); }
 
   // Runs `server` on a TlsStream after its handshake, with `client` on the other end; returns the
   // server's failure, if any.
@@ -61,6 +70,10 @@ class TlsStreamTest : public ::testing::Test {
       fs::path dir = layout_.client_dir("admin");
       EXPECT_EQ(SSL_CTX_use_certificate_chain_file(ctx.get(), (dir / "cert.pem").c_str()), 1);
       EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx.get(), (dir / "key.pem").c_str(), SSL_FILETYPE_PEM), 1);
+      if (client_version_ != 0) {
+        SSL_CTX_set_min_proto_version(ctx.get(), client_version_);
+        SSL_CTX_set_max_proto_version(ctx.get(), client_version_);
+      }
       ClientSsl ssl(SSL_new(ctx.get()), SSL_free);
       SSL_set_fd(ssl.get(), fd);
       if (SSL_connect(ssl.get()) == 1) client(ssl.get(), fd);
@@ -89,6 +102,7 @@ class TlsStreamTest : public ::testing::Test {
   testing::TempDir tmp_;
   pki::Layout layout_;
   Context context_;
+  int client_version_ = 0;  // the client's only TLS version, or 0 for its defaults
 };
 
 // Reads until the server closes; returns the bytes read.
@@ -100,7 +114,7 @@ std::size_t read_everything(SSL* ssl) {
   return total;
 }
 
-TEST_F(TlsStreamTest, ALongWriteLetsOtherConnectionsRunBetweenItsPieces) {
+TEST_P(TlsStreamTest, ALongWriteLetsOtherConnectionsRunBetweenItsPieces) {
   // Two pieces and a byte: well under the socket's buffer, so the write never has to wait for the client,
   // and only a yield of its own lets the other handler run before it ends.
   const std::string block(std::size_t{128} * 1024 + 1, 'x');
@@ -153,7 +167,7 @@ struct Streaming {
   }
 };
 
-TEST_F(TlsStreamTest, AStreamingClientIsReadInBlocksLargerThanReadAhead) {
+TEST_P(TlsStreamTest, AStreamingClientIsReadInBlocksLargerThanReadAhead) {
   Streaming streaming;
   std::size_t first = 0;
   auto failure = run([&](SSL* ssl, int fd) { streaming.send(ssl, fd); },
@@ -167,7 +181,7 @@ TEST_F(TlsStreamTest, AStreamingClientIsReadInBlocksLargerThanReadAhead) {
   EXPECT_EQ(first, kStreamed);  // in one read: not one read-ahead buffer's worth (64 KiB)
 }
 
-TEST_F(TlsStreamTest, AReaderCancelledWhileReadingOnKeepsWhatWasRead) {
+TEST_P(TlsStreamTest, AReaderCancelledWhileReadingOnKeepsWhatWasRead) {
   Streaming streaming;
   std::size_t first = 0;
   asio::cancellation_signal cancel;
@@ -187,7 +201,7 @@ TEST_F(TlsStreamTest, AReaderCancelledWhileReadingOnKeepsWhatWasRead) {
   EXPECT_LT(first, kStreamed);
 }
 
-TEST_F(TlsStreamTest, AFailureFoundWhileReadingOnComesAfterTheBytesBeforeIt) {
+TEST_P(TlsStreamTest, AFailureFoundWhileReadingOnComesAfterTheBytesBeforeIt) {
   Streaming streaming;
   std::size_t first = 0;
   std::string failure_text;
@@ -213,6 +227,45 @@ TEST_F(TlsStreamTest, AFailureFoundWhileReadingOnComesAfterTheBytesBeforeIt) {
   EXPECT_EQ(first, kStreamed);
   EXPECT_NE(failure_text.find("bad record mac"), std::string::npos) << failure_text;
 }
+
+TEST_P(TlsStreamTest, RecordsPassBothWaysUnderTls12AndTls13) {
+  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    SCOPED_TRACE(version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    client_version_ = version;
+    std::string sent(70001, '\0');
+    for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>(i * 7 + i / 251);
+    std::string echoed;
+    int negotiated = 0;
+    auto failure = run(
+        [&](SSL* ssl, int) {
+          negotiated = SSL_version(ssl);
+          std::size_t n = 0;
+          EXPECT_EQ(SSL_write_ex(ssl, sent.data(), sent.size(), &n), 1);
+          std::string buf(65536, '\0');
+          while (echoed.size() < sent.size() && SSL_read_ex(ssl, buf.data(), buf.size(), &n) == 1) {
+            echoed.append(buf.data(), n);
+          }
+        },
+        [&](TlsStream& server) -> asio::awaitable<void> {
+          std::string got, buffer(std::size_t{256} * 1024, '\0');
+          while (got.size() < sent.size()) {
+            std::size_t n = co_await server.read_some(buffer);
+            if (n == 0) break;
+            got.append(buffer.data(), n);
+          }
+          co_await server.write(got);
+          co_await server.finish_sending();
+        });
+    ASSERT_FALSE(failure) << testing::what(failure);
+    EXPECT_EQ(negotiated, version);
+    EXPECT_EQ(echoed, sent);
+  }
+}
+
+std::string record_cipher_name(const ::testing::TestParamInfo<bool>& ipsec_mb) {
+  return ipsec_mb.param ? "IpsecMbGcm" : "OpenSslGcm";
+}
+INSTANTIATE_TEST_SUITE_P(RecordCiphers, TlsStreamTest, ::testing::Bool(), record_cipher_name);
 
 }  // namespace
 }  // namespace dockgate::tls
