@@ -190,6 +190,20 @@ TEST_P(GcmProvider, ACopyMidMessageFinishesItAsTheOriginalDoes) {
   EXPECT_EQ(tag, tag_a);
 }
 
+TEST_P(GcmProvider, ANewKeyOnTheSameContextReplacesTheOld) {
+  Bytes iv = random_bytes(12), aad = random_bytes(5), text = random_bytes(700);
+  CipherCtx ctx = keyed(ours_.get(), key_, true);
+  std::array<unsigned char, 16> tag{}, expected_tag{};
+  ASSERT_TRUE(crypt(ctx.get(), true, iv, aad, text, {}, tag));  // the first key, expanded and in use
+  Bytes second = random_bytes(key_.size());
+  ASSERT_EQ(EVP_CipherInit_ex2(ctx.get(), nullptr, second.data(), nullptr, 1, nullptr), 1);
+  auto sealed = crypt(ctx.get(), true, iv, aad, text, {}, tag);
+  auto expected = crypt(keyed(theirs_.get(), second, true).get(), true, iv, aad, text, {}, expected_tag);
+  ASSERT_TRUE(sealed && expected);
+  EXPECT_EQ(*sealed, *expected);
+  EXPECT_EQ(tag, expected_tag);
+}
+
 TEST_P(GcmProvider, RefusesToGoOnWithoutAFreshIvOrAnExpectedTag) {
   Bytes iv = random_bytes(12), text = random_bytes(64);
   std::array<unsigned char, 16> tag{};

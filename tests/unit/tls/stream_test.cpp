@@ -228,7 +228,9 @@ TEST_P(TlsStreamTest, AFailureFoundWhileReadingOnComesAfterTheBytesBeforeIt) {
   EXPECT_NE(failure_text.find("bad record mac"), std::string::npos) << failure_text;
 }
 
-TEST_P(TlsStreamTest, RecordsPassBothWaysUnderTls12AndTls13) {
+// Both versions, and under TLS 1.3 a key update that the client asks the server to answer, so that each
+// side's records change keys halfway.
+TEST_P(TlsStreamTest, RecordsPassBothWaysUnderTls12AndTls13AndAcrossKeyUpdates) {
   for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     SCOPED_TRACE(version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
     client_version_ = version;
@@ -240,7 +242,12 @@ TEST_P(TlsStreamTest, RecordsPassBothWaysUnderTls12AndTls13) {
         [&](SSL* ssl, int) {
           negotiated = SSL_version(ssl);
           std::size_t n = 0;
-          EXPECT_EQ(SSL_write_ex(ssl, sent.data(), sent.size(), &n), 1);
+          std::size_t half = sent.size() / 2;
+          EXPECT_EQ(SSL_write_ex(ssl, sent.data(), half, &n), 1);
+          if (negotiated == TLS1_3_VERSION) {
+            EXPECT_EQ(SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+          }
+          EXPECT_EQ(SSL_write_ex(ssl, sent.data() + half, sent.size() - half, &n), 1);
           std::string buf(65536, '\0');
           while (echoed.size() < sent.size() && SSL_read_ex(ssl, buf.data(), buf.size(), &n) == 1) {
             echoed.append(buf.data(), n);
