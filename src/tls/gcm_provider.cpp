@@ -26,6 +26,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,7 +55,7 @@ Gcm gcm128, gcm256;
 // One direction of one connection: its key and the message in progress. The expanded key (1 KiB: the
 // round keys and 48 powers of the hash key) is not kept here but in the thread's ExpandedKeys, so that an
 // idle connection holds 32 bytes of key per direction, not a kilobyte.
-struct Context {
+struct Keyed {  // everything but the TLS 1.2 delegate: plain values, copied whole by dup_ctx
   gcm_context_data state;
   const Gcm* gcm = nullptr;
   std::uint64_t id = 0;  // names this key in ExpandedKeys; a new key gets a new id
@@ -64,9 +65,13 @@ struct Context {
   std::array<unsigned char, kMaxAad> aad{};
   std::size_t aad_length = 0;
   bool encrypting = false, key_set = false, iv_set = false, started = false, tag_set = false;
+};
+static_assert(std::is_trivially_copyable_v<Keyed>);
+
+struct Context : Keyed {
   EVP_CIPHER_CTX* tls12 = nullptr;  // OpenSSL's AES-GCM, once TLS 1.2 parameters arrive
 
-  explicit Context(const Gcm* g) : gcm(g) {}
+  explicit Context(const Gcm* g) { gcm = g; }
   Context(const Context& other) = delete;
   Context& operator=(const Context&) = delete;
   ~Context();
@@ -301,18 +306,7 @@ void* dup_ctx(void* vctx) {
   const Context& from = *as_context(vctx);
   auto* to = new (std::nothrow) Context(from.gcm);
   if (to == nullptr) return nullptr;
-  to->id = from.id;  // the same key, so the same expansion
-  to->state = from.state;
-  to->key = from.key;
-  to->iv = from.iv;
-  to->tag = from.tag;
-  to->aad = from.aad;
-  to->aad_length = from.aad_length;
-  to->encrypting = from.encrypting;
-  to->key_set = from.key_set;
-  to->iv_set = from.iv_set;
-  to->started = from.started;
-  to->tag_set = from.tag_set;
+  static_cast<Keyed&>(*to) = from;  // the same key and id, so the same expansion
   if (from.tls12 != nullptr) {
     to->tls12 = EVP_CIPHER_CTX_new();
     if (to->tls12 == nullptr || EVP_CIPHER_CTX_copy(to->tls12, from.tls12) != 1) {
