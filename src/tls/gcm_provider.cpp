@@ -525,24 +525,24 @@ bool take_functions(const IMB_MGR& m) {
 OSSL_PROVIDER* loaded = nullptr;
 bool registered = false;  // OpenSSL keeps a built-in provider's name for the life of the process
 
-RecordCipher install() {
+RecordCipher install(bool any_processor) {
   // openssl.cnf may turn FIPS mode on; look only after it has been read.
   OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
   if (EVP_default_properties_is_fips_enabled(nullptr) == 1 || OSSL_PROVIDER_available(nullptr, "fips") == 1) {
-    return {false, false, "the FIPS provider is in use"};
+    return {false, "the FIPS provider is in use"};
   }
   IMB_MGR* manager = alloc_mb_mgr(0);
-  if (manager == nullptr) return {false, false, "ipsec-mb could not start"};
+  if (manager == nullptr) return {false, "ipsec-mb could not start"};
   IMB_ARCH arch = IMB_ARCH_NONE;
   init_mb_mgr_auto(manager, &arch);
   constexpr std::uint64_t kWide = IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ | IMB_FEATURE_AVX512_SKX;
   bool wide = arch == IMB_ARCH_AVX512 && (manager->features & kWide) == kWide;
-  bool taken = wide && take_functions(*manager);
+  bool taken = (wide || any_processor) && take_functions(*manager);
   free_mb_mgr(manager);
-  if (!wide) {
-    return {false, true, "this processor lacks VAES, VPCLMULQDQ or AVX-512: OpenSSL's AES-GCM is as fast"};
+  if (!wide && !any_processor) {
+    return {false, "this processor lacks VAES, VPCLMULQDQ or AVX-512: OpenSSL's AES-GCM is as fast"};
   }
-  if (!taken) return {false, false, "ipsec-mb offers no AES-GCM functions"};
+  if (!taken) return {false, "ipsec-mb offers no AES-GCM functions"};
 
   // OpenSSL's own AES-GCM, fetched before the provider is loaded: that also activates the default provider
   // where no configuration loaded one, which loading another provider first would prevent.
@@ -552,12 +552,12 @@ RecordCipher install() {
   gcm256.openssl = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", "provider=default");
   if (gcm128.openssl == nullptr || gcm256.openssl == nullptr) {
     ERR_clear_error();
-    return {false, false, "OpenSSL's default provider has no AES-GCM"};
+    return {false, "OpenSSL's default provider has no AES-GCM"};
   }
   if (!registered) registered = OSSL_PROVIDER_add_builtin(nullptr, kName, provider_init) == 1;
   if (!registered || (loaded = OSSL_PROVIDER_load(nullptr, kName)) == nullptr) {
     ERR_clear_error();
-    return {false, false, "OpenSSL refused the provider"};
+    return {false, "OpenSSL refused the provider"};
   }
   EVP_CIPHER* ours128 = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", "provider=dockgate-gcm");
   EVP_CIPHER* ours256 = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", "provider=dockgate-gcm");
@@ -569,10 +569,10 @@ RecordCipher install() {
   if (!agrees) {
     ERR_clear_error();
     OSSL_PROVIDER_unload(std::exchange(loaded, nullptr));
-    return {false, false, "ipsec-mb's AES-GCM failed the self-test against OpenSSL's"};
+    return {false, "ipsec-mb's AES-GCM failed the self-test against OpenSSL's"};
   }
-  return {true, false,
-          std::string("AES-GCM records through ipsec-mb ") + imb_get_version_str() + " (VAES, AVX-512)"};
+  return {true, std::string("AES-GCM records through ipsec-mb ") + imb_get_version_str() +
+                    (wide ? " (VAES, AVX-512)" : " (without VAES: not faster than OpenSSL here)")};
 }
 
 DecidedOnce<RecordCipher> decided;
@@ -580,7 +580,11 @@ DecidedOnce<RecordCipher> decided;
 }  // namespace
 
 RecordCipher use_ipsec_mb_gcm() {
-  return decided.get(install);
+  return decided.get([] { return install(false); });
+}
+
+RecordCipher use_ipsec_mb_gcm_on_any_processor() {
+  return decided.get([] { return install(true); });
 }
 
 void stop_ipsec_mb_gcm() {
