@@ -1,7 +1,10 @@
 // The benchmark's load generator: speaks HTTP/1.1 to a Docker endpoint over mutual TLS with a client
 // certificate (which wrk, ab and hey cannot) or over a plain unix socket (the floor), and prints one JSON
 // object of measurements. Blocking sockets and one thread per connection keep it simple and its own
-// overhead steady; the harness pins it to a core of its own.
+// overhead steady; the harness pins it to a core of its own. Its AES-GCM is the one `dockgate serve` uses
+// (tls/gcm_provider.hpp, where this processor has it), so that a bulk transfer measures the server and not
+// the client's cipher: with OpenSSL's own, the client's core was the limit of a 1 GiB upload through
+// dockgate (bench/RESULTS.md, step 26). download and upload report the client's own CPU seconds.
 //
 //   dockgate-loadgen latency  --target T [TLS] --path /_ping --requests N
 //   dockgate-loadgen connect  --target T [TLS] --path /_ping --seconds S --concurrency C
@@ -34,9 +37,14 @@
 #include <thread>
 #include <vector>
 
+#include "tls/gcm_provider.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The AES-GCM of every client connection, decided once in main(): "ipsec-mb" or "openssl".
+const char* record_cipher = "openssl";
 
 struct Options {
   std::string mode, target, ca, cert, key, path = "/_ping", method, file;
@@ -173,6 +181,7 @@ class Conn {
   }
 
   std::string tls_version() const { return ssl_ != nullptr ? SSL_get_version(ssl_) : "none"; }
+  std::string tls_record_cipher() const { return ssl_ != nullptr ? record_cipher : "none"; }
   std::string tls_cipher() const { return ssl_ != nullptr ? SSL_get_cipher_name(ssl_) : "none"; }
   std::string tls_group() const {
     if (ssl_ == nullptr) return "none";
@@ -203,7 +212,8 @@ std::string get(const std::string& path) {
 
 SSL_CTX* make_ctx(const Options& o) {
   if (o.ca.empty()) return nullptr;
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  // Fetched as the gateway's own context fetches: AES-GCM from ipsec-mb where main() loaded it.
+  SSL_CTX* ctx = SSL_CTX_new_ex(nullptr, dockgate::tls::kRecordCipherQuery, TLS_client_method());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   // A new connection is a new session, as the docker CLI's is: no resumption flatters handshakes.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -223,6 +233,16 @@ SSL_CTX* make_ctx(const Options& o) {
   return ctx;
 }
 
+// This process's CPU seconds so far, user and system.
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
 double us_since(Clock::time_point t) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t).count();
 }
@@ -238,7 +258,8 @@ std::string json_list(const std::vector<double>& v) {
 
 std::string tls_json(const Conn& c) {
   return "{\"version\":\"" + c.tls_version() + "\",\"cipher\":\"" + c.tls_cipher() + "\",\"group\":\"" +
-         c.tls_group() + "\",\"server_certificates\":" + std::to_string(c.server_certificates()) + "}";
+         c.tls_group() + "\",\"server_certificates\":" + std::to_string(c.server_certificates()) +
+         ",\"client_record_cipher\":\"" + c.tls_record_cipher() + "\"}";
 }
 
 void latency(const Options& o, SSL_CTX* ctx) {
@@ -297,12 +318,13 @@ void connect_per_request(const Options& o, SSL_CTX* ctx) {
 void download(const Options& o, SSL_CTX* ctx) {
   Conn c(o, ctx);
   auto t = Clock::now();
+  double cpu = cpu_seconds();
   c.write_all(get(o.path));
   long long bytes = 0;
   int status = c.read_response(&bytes);
   double s = us_since(t) / 1e6;
   std::cout << "{\"status\":" << status << ",\"bytes\":" << bytes << ",\"seconds\":" << s
-            << ",\"tls\":" << tls_json(c) << "}\n";
+            << ",\"client_cpu_s\":" << cpu_seconds() - cpu << ",\"tls\":" << tls_json(c) << "}\n";
 }
 
 void upload(const Options& o, SSL_CTX* ctx) {
@@ -313,6 +335,7 @@ void upload(const Options& o, SSL_CTX* ctx) {
   int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", block.size());
   std::string chunk = std::string(size_line, static_cast<size_t>(n)) + block + "\r\n";
   auto t = Clock::now();
+  double cpu = cpu_seconds();
   c.write_all(
       (o.method.empty() ? "POST " : o.method + " ") + o.path +
       " HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -341,7 +364,7 @@ void upload(const Options& o, SSL_CTX* ctx) {
   if (status != 200) die(o.path + " answered " + std::to_string(status));
   double s = us_since(t) / 1e6;
   std::cout << "{\"status\":" << status << ",\"bytes\":" << sent << ",\"seconds\":" << s
-            << ",\"tls\":" << tls_json(c) << "}\n";
+            << ",\"client_cpu_s\":" << cpu_seconds() - cpu << ",\"tls\":" << tls_json(c) << "}\n";
 }
 
 // Runs `work(k)` for k in [0, n) from `threads` threads; the first failure stops the rest and is thrown.
@@ -428,6 +451,7 @@ int main(int argc, char** argv) {
     ::getrlimit(RLIMIT_NOFILE, &lim);
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
+    if (dockgate::tls::use_ipsec_mb_gcm().ipsec_mb) record_cipher = "ipsec-mb";
     SSL_CTX* ctx = make_ctx(o);
     if (o.mode == "latency") {
       latency(o, ctx);
