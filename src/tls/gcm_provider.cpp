@@ -537,11 +537,12 @@ RecordCipher install(bool any_processor) {
   init_mb_mgr_auto(manager, &arch);
   constexpr std::uint64_t kWide = IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ | IMB_FEATURE_AVX512_SKX;
   bool wide = arch == IMB_ARCH_AVX512 && (manager->features & kWide) == kWide;
-  bool taken = (wide || any_processor) && take_functions(*manager);
-  free_mb_mgr(manager);
   if (!wide && !any_processor) {
+    free_mb_mgr(manager);
     return {false, "this processor lacks VAES, VPCLMULQDQ or AVX-512: OpenSSL's AES-GCM is as fast"};
   }
+  bool taken = take_functions(*manager);
+  free_mb_mgr(manager);
   if (!taken) return {false, "ipsec-mb offers no AES-GCM functions"};
 
   // OpenSSL's own AES-GCM, fetched before the provider is loaded: that also activates the default provider
