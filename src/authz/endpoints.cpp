@@ -84,6 +84,18 @@ std::optional<std::string> decode_query_part(std::string_view s) {
   return out;
 }
 
+// POST /images/create?fromSrc=- imports the request body; any other fromSrc, or fromImage, is fetched.
+bool imports_from_body(std::string_view query) {
+  return query_value(query, "fromSrc") == "-";
+}
+
+// POST /build?remote=URL has the engine fetch the context (a Git repository or a tarball); client-session
+// is BuildKit's context from the client.
+bool builds_from_remote(std::string_view query) {
+  std::string remote = query_value(query, "remote");
+  return !remote.empty() && remote != "client-session";
+}
+
 }  // namespace
 
 const char* category_name(Category c) {
@@ -134,10 +146,8 @@ const char* category_name(Category c) {
       return "plugin.write";
     case C::session:
       return "session";
-    case C::auth:
-      return "auth";
-    case C::distribution:
-      return "distribution";
+    case C::outbound:
+      return "outbound";
     case C::gateway:
       return "gateway";
   }
@@ -152,7 +162,7 @@ const std::vector<Endpoint>& endpoints() {
       {"GET", "/info", "system.info", C::system_read, false},
       {"GET", "/events", "system.events", C::system_read, false},
       {"GET", "/system/df", "system.df", C::system_read, false},
-      {"POST", "/auth", "system.auth", C::auth, false},
+      {"POST", "/auth", "system.auth", C::outbound, false},
       {"GET", "/_dockgate/whoami", "dockgate.whoami", C::gateway, false},
 
       {"GET", "/containers/json", "container.list", C::container_list, false},
@@ -187,23 +197,25 @@ const std::vector<Endpoint>& endpoints() {
       {"POST", "/commit", "image.commit", C::image_write, false},
 
       {"GET", "/images/json", "image.list", C::image_list, false},
-      {"GET", "/images/search", "image.search", C::image_read, false},
+      {"GET", "/images/search", "image.search", C::outbound, false},
       {"GET", "/images/get", "image.save", C::image_data, false},
       {"GET", "/images/{*}/get", "image.save", C::image_data, false},
       {"GET", "/images/{*}/json", "image.inspect", C::image_read, false},
       {"GET", "/images/{*}/history", "image.history", C::image_read, false},
-      {"POST", "/images/create", "image.pull", C::image_write, false},
+      {"POST", "/images/create", "image.import", C::image_write, false, imports_from_body},
+      {"POST", "/images/create", "image.pull", C::outbound, false},
       {"POST", "/images/load", "image.load", C::image_write, false},
       {"POST", "/images/prune", "image.prune", C::image_write, false},
-      {"POST", "/images/{*}/push", "image.push", C::image_write, false},
+      {"POST", "/images/{*}/push", "image.push", C::outbound, false},
       {"POST", "/images/{*}/tag", "image.tag", C::image_write, false},
       {"DELETE", "/images/{*}", "image.remove", C::image_write, false},
+      {"POST", "/build", "image.build.remote", C::outbound, false, builds_from_remote},
       {"POST", "/build", "image.build", C::image_write, false},
       {"POST", "/build/prune", "image.build.prune", C::image_write, false},
       {"POST", "/build/cancel", "image.build.cancel", C::image_write, false},
       {"POST", "/session", "build.session", C::session, false},
       {"POST", "/grpc", "build.grpc", C::session, false},
-      {"GET", "/distribution/{*}/json", "distribution.inspect", C::distribution, false},
+      {"GET", "/distribution/{*}/json", "distribution.inspect", C::outbound, false},
 
       {"GET", "/networks", "network.list", C::network_read, false},
       {"GET", "/networks/", "network.list", C::network_read, false},
@@ -220,7 +232,7 @@ const std::vector<Endpoint>& endpoints() {
       {"POST", "/volumes/prune", "volume.prune", C::volume_write, false},
       {"DELETE", "/volumes/{}", "volume.remove", C::volume_write, false},
 
-      {"GET", "/swarm", "swarm.inspect", C::swarm_read, false},
+      {"GET", "/swarm", "swarm.inspect", C::secret_read, false},  // holds the join tokens
       {"GET", "/swarm/unlockkey", "swarm.unlockkey", C::secret_read, false},
       {"POST", "/swarm/init", "swarm.init", C::swarm_write, false},
       {"POST", "/swarm/join", "swarm.join", C::swarm_write, false},
@@ -252,7 +264,7 @@ const std::vector<Endpoint>& endpoints() {
       {"DELETE", "/configs/{}", "config.remove", C::config_write, false},
 
       {"GET", "/plugins", "plugin.list", C::plugin_read, false},
-      {"GET", "/plugins/privileges", "plugin.privileges", C::plugin_read, false},
+      {"GET", "/plugins/privileges", "plugin.privileges", C::outbound, false},
       {"GET", "/plugins/{*}/json", "plugin.inspect", C::plugin_read, false},
       {"POST", "/plugins/pull", "plugin.pull", C::plugin_write, true},
       {"POST", "/plugins/create", "plugin.create", C::plugin_write, false},
@@ -286,7 +298,10 @@ Route route(std::string_view method, std::string_view target) {
     bool is_version = !version.empty() && std::all_of(version.begin(), version.end(), [](char c) {
       return (c >= '0' && c <= '9') || c == '.';
     });
-    if (is_version) path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+    if (is_version) {
+      r.version = version;
+      path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+    }
   }
   r.path = path;
   if (!r.refused.empty()) return r;
@@ -308,7 +323,8 @@ Route route(std::string_view method, std::string_view target) {
     for (size_t i = 0; i < table.size(); ++i) {
       std::string_view em = patterns[i].method;
       bool method_ok = exact ? em == method : (method == "HEAD" && em == "GET");
-      if (method_ok && matches(patterns[i], segments)) {
+      if (method_ok && matches(patterns[i], segments) &&
+          (table[i].query_matches == nullptr || table[i].query_matches(r.query))) {
         r.endpoint = &table[i];
         return r;
       }
@@ -334,6 +350,46 @@ std::string query_value(std::string_view query, std::string_view key) {
     query.remove_prefix(amp + 1);
   }
   return "";
+}
+
+}  // namespace dockgate::authz
+
+namespace dockgate::authz {
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (!pair.empty()) {
+      if (pair.find(';') != std::string_view::npos) return std::nullopt;
+      size_t eq = pair.find('=');
+      auto k = decode_query_part(pair.substr(0, eq));
+      auto v = eq == std::string_view::npos ? std::optional<std::string>("") : decode_query_part(pair.substr(eq + 1));
+      if (!k || !v) return std::nullopt;
+      out.emplace_back(std::move(*k), std::move(*v));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+bool version_older(std::string_view a, std::string_view b) {
+  // api/types/versions.compare: dotted numbers, a missing part counts as 0.
+  while (!a.empty() || !b.empty()) {
+    auto next = [](std::string_view& s) {
+      size_t dot = s.find('.');
+      std::string_view part = s.substr(0, dot);
+      s = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+      long n = 0;
+      for (char c : part) n = n < 1000000 ? n * 10 + (c - '0') : n;  // no engine version is this long
+      return n;
+    };
+    long x = next(a), y = next(b);
+    if (x != y) return x < y;
+  }
+  return false;
 }
 
 }  // namespace dockgate::authz

@@ -3,7 +3,9 @@
 // that the engine would resolve differently from their text are refused here, never guessed at.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -33,10 +35,9 @@ enum class Category {
   config_write,
   plugin_read,
   plugin_write,
-  session,       // BuildKit /session and /grpc: opaque streams
-  auth,          // /auth: checks registry credentials
-  distribution,  // /distribution/{name}/json
-  gateway,       // dockgate's own endpoints (/_dockgate/...)
+  session,   // BuildKit /session and /grpc: opaque streams
+  outbound,  // the engine connects where the request says: pulls, pushes, search, /auth, remote builds
+  gateway,   // dockgate's own endpoints (/_dockgate/...)
 };
 
 const char* category_name(Category c);
@@ -47,6 +48,9 @@ struct Endpoint {
   const char* name;     // "container.inspect": what policies and audit name it
   Category category;
   bool inspect_body;  // the body can ask for more than a container sandbox allows
+  // When set, the row matches only a request whose (encoded) query this says yes to: the engine does
+  // different things on one path by a query parameter (POST /build?remote=URL fetches from the network).
+  bool (*query_matches)(std::string_view query) = nullptr;
 };
 
 const std::vector<Endpoint>& endpoints();
@@ -56,11 +60,19 @@ struct Route {
   const Endpoint* endpoint = nullptr;  // null when no endpoint matches
   std::string path;                    // without the /vX.Y prefix and query
   std::string query;                   // after '?', still encoded
+  std::string version;                 // the API version of a /vX.Y prefix, "" without one
   std::string refused;                 // non-empty: why this path is refused outright
 };
 
 // Routes `method` and `target` (the request target as sent).
 Route route(std::string_view method, std::string_view target);
+
+// Every pair of an encoded query string, decoded as Go's url.ParseQuery does; nullopt when Go would skip a
+// pair (one holding ';' or a malformed escape), which a judge must refuse rather than read past.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query);
+
+// Whether version `a` ("1.23") is older than `b`, comparing each dotted number.
+bool version_older(std::string_view a, std::string_view b);
 
 // The first value of `key` in an encoded query string, decoded as Go's url.ParseQuery does ('+' is a
 // space, %XX a byte); "" when absent. What the engine's r.FormValue(key) returns.

@@ -7,8 +7,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "authz/go_json.hpp"
-#include "authz/sandbox.hpp"
+#include "authz/bodies/judge.hpp"
 #include "config/json_file.hpp"
 #include "error.hpp"
 
@@ -91,7 +90,7 @@ std::vector<Role> make_builtins() {
       "read-only",
       {allow({"category:ping", "category:system.read", "category:container.list", "category:container.read",
               "category:image.list", "category:image.read", "category:network.read", "category:volume.read",
-              "category:swarm.read", "category:plugin.read", "category:distribution", "category:gateway"},
+              "category:swarm.read", "category:plugin.read", "category:gateway"},
              {"GET", "HEAD"})},
       true,
       {}});
@@ -290,8 +289,53 @@ bool Policy::needs_body(const tls::Identity& identity, const Route& route) const
   return role != nullptr && role->sandbox;
 }
 
+namespace {
+
+// Whether a Content-Type is one Go's Request.ParseForm or ParseMultipartForm reads parameters from, as
+// mime.ParseMediaType sees it: the part before any ';', trimmed, in any case.
+bool is_form(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  auto equals_folded = [&](std::string_view want) {
+    return type.size() == want.size() && std::equal(type.begin(), type.end(), want.begin(), [](char a, char b) {
+             return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+           });
+  };
+  return equals_folded("application/x-www-form-urlencoded") || equals_folded("multipart/form-data");
+}
+
+// Why the container sandbox refuses a request a sandboxed role's rules allow; nullopt when it does not.
+std::optional<std::string> sandbox_denial(const Role& role, const Route& route, const std::optional<std::string>& body) {
+  const std::string_view name = route.endpoint->name;
+  // Before API 1.24 the engine took a HostConfig in the body of POST /containers/{id}/start and replaced
+  // the container's settings with it (api/server/router/container/container_routes.go); other handlers
+  // differ by version too. The oldest version sandboxed roles may speak is the one without that.
+  if (!route.version.empty() && version_older(route.version, kMinSandboxedApi)) {
+    return "API version " + route.version + " is older than " + std::string(kMinSandboxedApi) +
+           ", the oldest sandboxed roles may use (older engines read settings from more places)";
+  }
+  if (route.endpoint->category == Category::session) {
+    return std::string("BuildKit sessions cannot be judged yet: build with the classic builder (DOCKER_BUILDKIT=0)");
+  }
+  bodies::Context context{&role.bind_prefixes};
+  if (name == "image.build" || name == "image.build.remote") return bodies::judge_build_query(route.query, context);
+  if (name == "service.update" && query_value(route.query, "rollback") == "previous") {
+    return std::string("rolls back to the previous spec, which was never judged");
+  }
+  if (!route.endpoint->inspect_body) return std::nullopt;
+  if (!bodies::has_schema(name)) return std::string(name) + " grants what its body asks, which dockgate does not judge";
+  if (!body || body->size() > kMaxInspectedBody) {
+    return "the request body is larger than the " + std::to_string(kMaxInspectedBody >> 20) +
+           " MiB that are inspected";
+  }
+  return bodies::judge_body(name, *body, context);
+}
+
+}  // namespace
+
 Decision Policy::decide(const tls::Identity& identity, std::string_view method, const Route& route,
-                        const std::optional<std::string>& body) const {
+                        const std::optional<std::string>& body, std::string_view body_type) const {
   Decision d;
   // Who and what, for a denial's message only.
   auto who = [&] { return identity.common_name.empty() ? identity.peer : "CN=" + identity.common_name; };
@@ -301,6 +345,14 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   if (!route.refused.empty()) {
     d.rule = "path check";
     d.reason = "the request path has " + route.refused + ", which the engine might read differently";
+    return d;
+  }
+  if (is_form(body_type)) {
+    // Go's ParseForm (every handler calls it) reads such a body's parameters before the query's, so the
+    // engine could act on parameters that routing and judging never saw. No Docker client sends one.
+    d.rule = "form body";
+    d.reason = "the request has a form body (Content-Type: " + std::string(body_type) +
+               "), whose parameters the engine would read in place of the query's; send them in the query";
     return d;
   }
   const Role* role = role_for(identity);
@@ -328,27 +380,9 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   d.rule.reserve(role->name.size() + decided->text.size() + 7);
   d.rule.append("role ").append(role->name).append(": ").append(decided->text);
   if (role->sandbox && route.endpoint != nullptr) {
-    std::string escape;
-    if (route.endpoint->category == Category::session) {
-      escape = "BuildKit sessions cannot be inspected (use the classic builder, DOCKER_BUILDKIT=0)";
-    } else if (name == "image.build") {
-      escape = build_query_escape(route.query);
-    } else if (route.endpoint->inspect_body) {
-      if (!body || body->size() > kMaxInspectedBody) {
-        escape = "the request body is larger than the " + std::to_string(kMaxInspectedBody >> 20) +
-                 " MiB that are inspected";
-      } else {
-        try {
-          JsonValue json = body->empty() ? JsonValue{} : parse_go_json(*body, body_fields_read(name));
-          escape = body_escape(name, json, role->bind_prefixes);
-        } catch (const JsonError& e) {
-          escape = std::string("the body is not plain JSON: ") + e.what();
-        }
-      }
-    }
-    if (!escape.empty()) {
+    if (auto escape = sandbox_denial(*role, route, body)) {
       d.rule = "role " + role->name + ": container sandbox";
-      d.reason = who() + " (role " + role->name + ") may not " + what() + ": " + escape;
+      d.reason = who() + " (role " + role->name + ") may not " + what() + ": " + *escape;
       return d;
     }
   }

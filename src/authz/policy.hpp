@@ -66,9 +66,10 @@ class Policy {
   bool needs_body(const tls::Identity& identity, const Route& route) const;
 
   // Decides a request. `body` is the whole request body when needs_body() said so; nullopt there means it
-  // could not be read whole within kMaxInspectedBody, which is a denial.
+  // could not be read whole within kMaxInspectedBody, which is a denial. `body_type` is the Content-Type of
+  // a request that has a body, "" for one without.
   Decision decide(const tls::Identity& identity, std::string_view method, const Route& route,
-                  const std::optional<std::string>& body) const;
+                  const std::optional<std::string>& body, std::string_view body_type = {}) const;
 
   bool is_default() const { return default_; }
   const std::string& source() const { return source_; }
@@ -82,6 +83,10 @@ class Policy {
 
 // The built-in roles: admin, operator, read-only, monitor.
 const std::vector<Role>& builtin_roles();
+
+// The oldest Docker API version a sandboxed role may use: before 1.24 a container's start took a
+// HostConfig in its body.
+constexpr std::string_view kMinSandboxedApi = "1.24";
 
 // Bodies larger than this on an inspected endpoint are denied (4 MiB).
 constexpr std::size_t kMaxInspectedBody = std::size_t{4} << 20;

@@ -304,7 +304,12 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
       framing = Framing{Framing::Kind::none, 0};
     }
   }
-  authz::Decision decision = policy->decide(identity_, request.method, route, body);
+  std::string_view body_type;
+  if (framing.kind != Framing::Kind::none || (body && !body->empty())) {
+    const std::string_view* type = request.headers.find("Content-Type");
+    body_type = type != nullptr ? *type : "application/octet-stream";
+  }
+  authz::Decision decision = policy->decide(identity_, request.method, route, body, body_type);
   record.event.decision = decision.allowed ? "allow" : "deny";
   if (audit_ != nullptr) {
     record.event.role = decision.role;

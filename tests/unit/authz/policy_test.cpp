@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "authz/sandbox.hpp"
+#include "authz/bodies/checks.hpp"
 #include "error.hpp"
 
 namespace dockgate::authz {
@@ -82,7 +82,8 @@ TEST(Policy, OperatorRunsContainersInsideTheSandbox) {
         R"({"HostConfig":{"Privileged":"true"}})", R"([1])"}) {
     EXPECT_FALSE(decide("op", "POST", "/containers/create", body).allowed) << body;
   }
-  EXPECT_FALSE(decide("op", "POST", "/containers/x/exec", R"({"User":"0:0"})").allowed);
+  EXPECT_TRUE(decide("op", "POST", "/containers/x/exec", R"({"User":"0:0","Cmd":["id"]})").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/containers/x/exec", R"({"Privileged":true})").allowed);
   EXPECT_FALSE(decide("op", "POST", "/build?networkmode=host").allowed);
   EXPECT_FALSE(decide("op", "POST", "/session").allowed);
   EXPECT_FALSE(decide("op", "POST", "/swarm/init").allowed);
@@ -131,7 +132,51 @@ TEST(Policy, FileErrorsNameTheField) {
   EXPECT_NE(error_of("{\n  \"bindings\": [,]\n}").find("line 2"), std::string::npos);
 }
 
+TEST(Policy, SandboxedRolesSpeakApi124OrLater) {
+  EXPECT_FALSE(decide("op", "POST", "/v1.23/containers/x/start").allowed);
+  EXPECT_FALSE(decide("op", "GET", "/v1.12/containers/json").allowed);
+  EXPECT_TRUE(decide("op", "POST", "/v1.24/containers/x/start").allowed);
+  EXPECT_TRUE(decide("op", "POST", "/containers/x/start").allowed);
+  EXPECT_TRUE(decide("root-1", "POST", "/v1.23/containers/x/start").allowed);  // admin is not sandboxed
+}
+
+TEST(Policy, FormBodiesAreRefusedToEveryone) {
+  auto p = policy();
+  for (const char* type : {"application/x-www-form-urlencoded", "Application/X-WWW-Form-URLEncoded ; charset=x",
+                           "multipart/form-data; boundary=x"}) {
+    Decision d = p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, type);
+    EXPECT_FALSE(d.allowed) << type;
+    EXPECT_EQ(d.rule, "form body");
+  }
+  EXPECT_TRUE(p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, "application/x-tar").allowed);
+}
+
+TEST(Policy, OutboundRequestsHaveACategoryOfTheirOwn) {
+  for (const char* target : {"/images/search?term=x", "/distribution/busybox/json", "/plugins/privileges?remote=x",
+                             "/swarm"}) {
+    EXPECT_FALSE(decide("x", "GET", target, {}, {"audit"}).allowed) << target;
+  }
+  EXPECT_EQ(route("POST", "/build?remote=http://x/").endpoint->category, Category::outbound);
+  EXPECT_EQ(route("POST", "/build?remote=client-session").endpoint->category, Category::image_write);
+  EXPECT_EQ(route("POST", "/images/create?fromImage=busybox").endpoint->category, Category::outbound);
+  EXPECT_EQ(std::string(route("POST", "/images/create?fromSrc=-").endpoint->name), "image.import");
+  EXPECT_EQ(route("POST", "/images/create?fromSrc=http://x/").endpoint->category, Category::outbound);
+}
+
+TEST(Policy, BuildQueriesAreJudgedKeyByKey) {
+  EXPECT_TRUE(decide("op", "POST", "/build?t=a&t=b&rm=1&networkmode=default&version=1").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?networkmode=host").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?networkmode=%zz&networkmode=host").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?networkmode=bridge&networkmode=host").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?cgroupparent=/").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?securityopt=seccomp%3Dunconfined").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?version=2").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/build?newparam=1").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/services/x/update?rollback=previous", "{}").allowed);
+}
+
 TEST(Sandbox, BindPrefixesCompareWholeComponents) {
+  using bodies::checks::bind_allowed;
   EXPECT_TRUE(bind_allowed("/srv/ci", {"/srv/ci/"}));
   EXPECT_TRUE(bind_allowed("/srv/ci/x", {"/srv/ci"}));
   EXPECT_FALSE(bind_allowed("/srv/cix", {"/srv/ci"}));
