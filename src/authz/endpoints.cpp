@@ -365,7 +365,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std:
       if (pair.find(';') != std::string_view::npos) return std::nullopt;
       size_t eq = pair.find('=');
       auto k = decode_query_part(pair.substr(0, eq));
-      auto v = eq == std::string_view::npos ? std::optional<std::string>("") : decode_query_part(pair.substr(eq + 1));
+      auto v = eq == std::string_view::npos ? std::optional<std::string>("")
+                                            : decode_query_part(pair.substr(eq + 1));
       if (!k || !v) return std::nullopt;
       out.emplace_back(std::move(*k), std::move(*v));
     }

@@ -29,7 +29,8 @@ class JsonParser {
   char peek() const { return at_end() ? '\0' : text_[pos_]; }
 
   void space() {
-    while (!at_end() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
+    while (!at_end() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -157,7 +158,10 @@ class JsonParser {
     int v = 0;
     for (int i = 0; i < 4; ++i) {
       char c = text_[pos_++];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
       if (d < 0) fail("a malformed \\u escape");
       v = v * 16 + d;
     }
@@ -185,9 +189,13 @@ class JsonParser {
   // The length of the valid UTF-8 sequence at pos_ (a non-ASCII lead byte), or a failure: overlong forms,
   // surrogates and code points past U+10FFFF are invalid, as Go's utf8.DecodeRune says.
   std::size_t utf8_sequence() {
-    auto b = [&](std::size_t i) { return pos_ + i < text_.size() ? static_cast<unsigned char>(text_[pos_ + i]) : 0u; };
+    auto b = [&](std::size_t i) {
+      return pos_ + i < text_.size() ? static_cast<unsigned char>(text_[pos_ + i]) : 0u;
+    };
     unsigned c = b(0);
-    auto cont = [&](std::size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) { return b(i) >= lo && b(i) <= hi; };
+    auto cont = [&](std::size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) {
+      return b(i) >= lo && b(i) <= hi;
+    };
     if (c >= 0xC2 && c <= 0xDF && cont(1)) return 2;
     if (c == 0xE0 && cont(1, 0xA0) && cont(2)) return 3;
     if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) && cont(1) && cont(2)) return 3;
@@ -224,14 +232,30 @@ class JsonParser {
       char e = peek();
       ++pos_;
       switch (e) {
-        case '"': *decoded += '"'; break;
-        case '\\': *decoded += '\\'; break;
-        case '/': *decoded += '/'; break;
-        case 'b': *decoded += '\b'; break;
-        case 'f': *decoded += '\f'; break;
-        case 'n': *decoded += '\n'; break;
-        case 'r': *decoded += '\r'; break;
-        case 't': *decoded += '\t'; break;
+        case '"':
+          *decoded += '"';
+          break;
+        case '\\':
+          *decoded += '\\';
+          break;
+        case '/':
+          *decoded += '/';
+          break;
+        case 'b':
+          *decoded += '\b';
+          break;
+        case 'f':
+          *decoded += '\f';
+          break;
+        case 'n':
+          *decoded += '\n';
+          break;
+        case 'r':
+          *decoded += '\r';
+          break;
+        case 't':
+          *decoded += '\t';
+          break;
         case 'u': {
           auto cp = static_cast<std::uint32_t>(hex4());
           if (cp >= 0xDC00 && cp <= 0xDFFF) fail("a lone low surrogate");
@@ -250,7 +274,8 @@ class JsonParser {
           fail("an invalid escape");
       }
     }
-    std::string_view out = decoded != nullptr ? std::string_view(*decoded) : text_.substr(start, pos_ - start);
+    std::string_view out =
+        decoded != nullptr ? std::string_view(*decoded) : text_.substr(start, pos_ - start);
     ++pos_;
     return out;
   }

@@ -20,9 +20,9 @@ struct Json {
   enum class Kind : unsigned char { null, boolean, number, string, array, object };
   Kind kind = Kind::null;
   bool boolean = false;
-  std::string_view text;             // a string's decoded value; a number as written
-  std::vector<Json> items;           // an array's elements
-  std::vector<JsonMember> members;   // an object's members, in document order
+  std::string_view text;            // a string's decoded value; a number as written
+  std::vector<Json> items;          // an array's elements
+  std::vector<JsonMember> members;  // an object's members, in document order
 };
 
 struct JsonMember {

@@ -298,7 +298,8 @@ bool is_form(std::string_view type) {
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
   auto equals_folded = [&](std::string_view want) {
-    return type.size() == want.size() && std::equal(type.begin(), type.end(), want.begin(), [](char a, char b) {
+    return type.size() == want.size() &&
+           std::equal(type.begin(), type.end(), want.begin(), [](char a, char b) {
              return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
            });
   };
@@ -306,7 +307,8 @@ bool is_form(std::string_view type) {
 }
 
 // Why the container sandbox refuses a request a sandboxed role's rules allow; nullopt when it does not.
-std::optional<std::string> sandbox_denial(const Role& role, const Route& route, const std::optional<std::string>& body) {
+std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
+                                          const std::optional<std::string>& body) {
   const std::string_view name = route.endpoint->name;
   // Before API 1.24 the engine took a HostConfig in the body of POST /containers/{id}/start and replaced
   // the container's settings with it (api/server/router/container/container_routes.go); other handlers
@@ -316,15 +318,18 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route, 
            ", the oldest sandboxed roles may use (older engines read settings from more places)";
   }
   if (route.endpoint->category == Category::session) {
-    return std::string("BuildKit sessions cannot be judged yet: build with the classic builder (DOCKER_BUILDKIT=0)");
+    return std::string(
+        "BuildKit sessions cannot be judged yet: build with the classic builder (DOCKER_BUILDKIT=0)");
   }
   bodies::Context context{&role.bind_prefixes};
-  if (name == "image.build" || name == "image.build.remote") return bodies::judge_build_query(route.query, context);
+  if (name == "image.build" || name == "image.build.remote")
+    return bodies::judge_build_query(route.query, context);
   if (name == "service.update" && query_value(route.query, "rollback") == "previous") {
     return std::string("rolls back to the previous spec, which was never judged");
   }
   if (!route.endpoint->inspect_body) return std::nullopt;
-  if (!bodies::has_schema(name)) return std::string(name) + " grants what its body asks, which dockgate does not judge";
+  if (!bodies::has_schema(name))
+    return std::string(name) + " grants what its body asks, which dockgate does not judge";
   if (!body || body->size() > kMaxInspectedBody) {
     return "the request body is larger than the " + std::to_string(kMaxInspectedBody >> 20) +
            " MiB that are inspected";
@@ -351,7 +356,7 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
     // Go's ParseForm (every handler calls it) reads such a body's parameters before the query's, so the
     // engine could act on parameters that routing and judging never saw. No Docker client sends one.
     d.rule = "form body";
-    d.reason = "the request has a form body (Content-Type: " + std::string(body_type) +
+    d.reason = who() + ": the request has a form body (Content-Type: " + std::string(body_type) +
                "), whose parameters the engine would read in place of the query's; send them in the query";
     return d;
   }

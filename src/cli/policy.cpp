@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
+#include "authz/bodies/judge.hpp"
 #include "cli/commands.hpp"
 #include "error.hpp"
 #include "files/batch.hpp"
@@ -53,6 +55,38 @@ void explain(const PolicyFlags& f) {
   if (!d.allowed) throw ExitStatus{1};
 }
 
+// The sandbox's body tables, as the README documents them and the oracle compares them with moby's types.
+void fields(bool json) {
+  namespace b = authz::bodies;
+  if (json) {
+    nlohmann::json out = {{"bodies", nlohmann::json::array()}, {"shapes", nlohmann::json::object()}};
+    for (const auto& s : b::body_schemas())
+      out["bodies"].push_back({{"endpoint", s.endpoint}, {"shape", s.shape->go_type}});
+    for (const b::Shape* shape : b::all_shapes()) {
+      auto& rows = out["shapes"][std::string(shape->go_type)] = nlohmann::json::array();
+      for (const auto& f : shape->fields) {
+        rows.push_back({{"name", f.name},
+                        {"wire", b::wire_name(f.wire)},
+                        {"verdict", b::verdict_name(f.verdict)},
+                        {"shape", f.shape != nullptr ? std::string(f.shape->go_type) : ""},
+                        {"since", f.since},
+                        {"why", f.why}});
+      }
+    }
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  for (const b::Shape* shape : b::all_shapes()) {
+    std::cout << shape->go_type << "\n";
+    for (const auto& f : shape->fields) {
+      std::cout << "  " << f.name << "  " << b::verdict_name(f.verdict);
+      if (!f.why.empty()) std::cout << ": " << f.why;
+      if (!f.since.empty() && f.since != "-") std::cout << " (API " << f.since << ")";
+      std::cout << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 void add_policy(CLI::App& app) {
@@ -71,6 +105,11 @@ void add_policy(CLI::App& app) {
   e->add_flag("--local", f->local, "A unix-socket client");
   e->add_option("--body", f->body_file, "Request body (JSON) to judge");
   e->callback([f] { explain(*f); });
+  auto json = std::make_shared<bool>(false);
+  CLI::App* fl =
+      cmd->add_subcommand("fields", "List, field by field, what a sandboxed role may send in a body");
+  fl->add_flag("--json", *json, "As JSON (what tests/oracle compares with moby's types)");
+  fl->callback([json] { fields(*json); });
 }
 
 }  // namespace dockgate::cli

@@ -97,6 +97,35 @@ ATTEMPTS = {
     "bind-volume-driver": request("/v1.41/volumes/create",
                                   b'{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
     "buildkit-session": b"POST /session HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+    # The six classes that escaped the previous checks (issue 27).
+    "null-after-a-value": request(
+        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"Privileged":true,"Privileged":null}}', JSON),
+    "null-after-a-value-folded": request(
+        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"host","networkMode":null}}', JSON),
+    "repeated-mounts-array": request(
+        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"Mounts":[{"Type":"volume","Source":"rootvol",'
+                b'"Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind",'
+                b'"device":"/"}}}}],"Mounts":[{"Type":"volume","Source":"rootvol","Target":"/h"}]}}', JSON),
+    "masked-paths-one-entry": request(
+        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"MaskedPaths":["/proc/kcore"]}}', JSON),
+    "readonly-paths-one-entry": request(
+        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"ReadonlyPaths":["/proc/bus"]}}', JSON),
+    "inline-seccomp-profile": request(
+        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"SecurityOpt":["seccomp={\\"defaultAction\\":'
+                b'\\"SCMP_ACT_ALLOW\\"}"]}}', JSON),
+    "selinux-spc-type": request(
+        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"SecurityOpt":["label=type:spc_t"]}}', JSON),
+    "old-api-start-with-hostconfig": request(
+        "/v1.23/containers/victim/start", b'{"Binds":["/:/host"],"Privileged":true,"PidMode":"host"}', JSON),
+    "old-api-create": request("/v1.23/containers/create", PRIV, JSON),
+    "build-form-body": request("/v1.41/build", b"a=" + b"x" * 4096 + b"&networkmode=host",
+                               "Content-Type: application/x-www-form-urlencoded\r\n"),
+    "build-multipart-body": request(
+        "/v1.41/build", b'--b\r\nContent-Disposition: form-data; name="networkmode"\r\n\r\nhost\r\n--b--\r\n',
+        "Content-Type: multipart/form-data; boundary=b\r\n"),
+    "volume-bind-options": request(
+        "/v1.41/volumes/create", b'{"Name":"rootvol","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
+    "unknown-field": request(CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"FutureEscape":true}}', JSON),
 }
 
 
@@ -120,5 +149,17 @@ def test_attempt_is_denied(operator, engine, name):
     if ids:
         inspected = json.loads(subprocess.run(["docker", "inspect", *ids], env=env, capture_output=True, text=True,
                                               check=True).stdout)
-        assert not [c["Id"] for c in inspected if c["HostConfig"]["Privileged"]]
-        assert not [c["Id"] for c in inspected if c["HostConfig"].get("Binds")]
+        for c in inspected:
+            hc = c["HostConfig"]
+            assert not hc["Privileged"] and not hc.get("Binds"), c["Id"]
+            assert hc.get("MaskedPaths") is None or "/proc/keys" in hc["MaskedPaths"], c["Id"]
+            assert hc.get("ReadonlyPaths") is None or "/proc/sys" in hc["ReadonlyPaths"], c["Id"]
+            assert not hc.get("SecurityOpt") and hc["NetworkMode"] != "host" and hc["PidMode"] != "host", c["Id"]
+            assert not [m for m in hc.get("Mounts") or [] if m.get("VolumeOptions") or m["Type"] == "bind"], c["Id"]
+    volumes = json.loads(subprocess.run(["docker", "volume", "ls", "-q", "--format", "{{json .Name}}"], env=env,
+                                        capture_output=True, text=True, check=True).stdout.replace("\n", ",")
+                         .rstrip(",").join("[]"))
+    for name in volumes:
+        vol = json.loads(subprocess.run(["docker", "volume", "inspect", name], env=env, capture_output=True,
+                                        text=True, check=True).stdout)[0]
+        assert "bind" not in (vol.get("Options") or {}).get("o", ""), vol

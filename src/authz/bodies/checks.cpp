@@ -69,9 +69,11 @@ Denial network_name(std::string_view name) {
   if (name.find(':') != std::string_view::npos) {
     return "is " + quoted(name) + ", which joins another container's network namespace";
   }
-  if (std::all_of(name.begin(), name.end(),
-                  [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); })) {
-    return "is " + quoted(name) + ", which looks like a network ID and could be the host network's: name the network";
+  if (std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      })) {
+    return "is " + quoted(name) +
+           ", which looks like a network ID and could be the host network's: name the network";
   }
   return std::nullopt;
 }
@@ -79,19 +81,20 @@ Denial network_name(std::string_view name) {
 Denial one_of_allowed(const Json& v, std::initializer_list<std::string_view> allowed, std::string_view why) {
   if (std::find(allowed.begin(), allowed.end(), v.text) != allowed.end()) return std::nullopt;
   std::string list;
-  for (auto a : allowed) list += (list.empty() ? "" : ", ") + (a.empty() ? std::string("\"\"") : std::string(a));
+  for (auto a : allowed)
+    list += (list.empty() ? "" : ", ") + (a.empty() ? std::string("\"\"") : std::string(a));
   return "is " + quoted(v.text) + ": " + std::string(why) + " (allowed: " + list + ")";
 }
 
 // The flags of moby's pkg/mount flag table that the local driver would apply instead of passing them to
 // the file system: a volume may use those that only restrict it.
 constexpr std::array<std::string_view, 20> kSafeMountFlags = {
-    "defaults", "ro",        "rw",       "suid",      "nosuid",     "dev",         "nodev",
-    "exec",     "noexec",    "sync",     "async",     "dirsync",    "atime",       "noatime",
+    "defaults", "ro",         "rw",       "suid",       "nosuid",      "dev",          "nodev",
+    "exec",     "noexec",     "sync",     "async",      "dirsync",     "atime",        "noatime",
     "diratime", "nodiratime", "relatime", "norelatime", "strictatime", "nostrictatime"};
 constexpr std::array<std::string_view, 13> kOtherMountFlags = {
-    "bind",    "rbind",    "remount", "mand",  "nomand", "unbindable", "runbindable",
-    "private", "rprivate", "shared",  "rshared", "slave", "rslave"};
+    "bind",    "rbind",    "remount", "mand",    "nomand", "unbindable", "runbindable",
+    "private", "rprivate", "shared",  "rshared", "slave",  "rslave"};
 
 }  // namespace
 
@@ -119,8 +122,16 @@ bool bind_allowed(std::string_view source, const std::vector<std::string>& prefi
 
 const std::vector<std::string_view>& default_masked_paths() {
   static const std::vector<std::string_view> paths = {
-      "/proc/asound", "/proc/acpi",       "/proc/kcore",       "/proc/keys", "/proc/latency_stats",
-      "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+      "/proc/asound",
+      "/proc/acpi",
+      "/proc/kcore",
+      "/proc/keys",
+      "/proc/latency_stats",
+      "/proc/timer_list",
+      "/proc/timer_stats",
+      "/proc/sched_debug",
+      "/proc/scsi",
+      "/sys/firmware",
       "/sys/devices/virtual/powercap"};  // the last since engine 25.0
   return paths;
 }
@@ -192,9 +203,10 @@ Denial cgroupns_mode(const Json& v, const Context&) {
 // (SYS_ADMIN, SYS_MODULE, ALL, ...) widens what root in the container may do to the host.
 Denial cap_add(const Json& v, const Context&) {
   static constexpr std::array<std::string_view, 14> kDefault = {
-      "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",           "CAP_MKNOD",
-      "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID", "CAP_SETFCAP",          "CAP_SETPCAP",
-      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"};
+      "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+      "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+      "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+      "CAP_KILL",    "CAP_AUDIT_WRITE"};
   for (std::string_view cap : strings_of(v)) {
     std::string name = ascii_upper(cap);
     if (!name.starts_with("CAP_")) name = "CAP_" + name;
@@ -218,8 +230,8 @@ Denial security_opt(const Json& v, const Context&) {
     std::string_view key = sep == std::string_view::npos ? opt : opt.substr(0, sep);
     std::string_view value = sep == std::string_view::npos ? std::string_view() : opt.substr(sep + 1);
     bool ok = (key == "no-new-privileges") || (key == "apparmor" && value == "docker-default") ||
-              (key == "label" && (value.starts_with("user:") || value.starts_with("role:") ||
-                                  value.starts_with("level:")));
+              (key == "label" &&
+               (value.starts_with("user:") || value.starts_with("role:") || value.starts_with("level:")));
     if (!ok) {
       return "has " + quoted(opt) +
              " (allowed: no-new-privileges, apparmor=docker-default, label=user:, label=role:, label=level:)";
@@ -283,8 +295,8 @@ Denial log_driver(const Json& v, const Context&) {
 
 Denial log_options(const Json& v, const Context&) {
   static constexpr std::array<std::string_view, 10> kKnown = {
-      "max-size", "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode",
-      "max-buffer-size"};
+      "max-size", "max-file",  "compress", "labels", "labels-regex",
+      "env",      "env-regex", "tag",      "mode",   "max-buffer-size"};
   for (const auto& m : v.members) {
     if (!one_of(m.key, kKnown)) return "sets " + quoted(m.key) + ", which is not a known local log option";
   }
@@ -303,7 +315,8 @@ Denial volume_options(const Json& v, const Context&) {
   if (v.members.empty()) return std::nullopt;
   std::string_view type, options;
   for (const auto& m : v.members) {
-    if (!one_of(m.key, kKeys)) return "sets " + quoted(m.key) + " (the local driver knows type, o, device, size)";
+    if (!one_of(m.key, kKeys))
+      return "sets " + quoted(m.key) + " (the local driver knows type, o, device, size)";
     if (m.key == "type") type = m.value.text;
     if (m.key == "o") options = m.value.text;
   }

@@ -13,9 +13,8 @@ namespace c = checks;
 constexpr Shape kEmpty{"struct {}", {}};
 
 constexpr std::array kHealthConfigFields = {
-    ok("Test", W::string_list),        ok("Interval", W::integer), ok("Timeout", W::integer),
-    ok("StartPeriod", W::integer),     ok("Retries", W::integer),
-    since(ok("StartInterval", W::integer), "1.44"),
+    ok("Test", W::string_list),    ok("Interval", W::integer), ok("Timeout", W::integer),
+    ok("StartPeriod", W::integer), ok("Retries", W::integer),  since(ok("StartInterval", W::integer), "1.44"),
 };
 
 constexpr std::array kConfigFields = {
@@ -66,10 +65,9 @@ constexpr Shape kThrottleDevice{"blkiodev.ThrottleDevice", kThrottleDeviceFields
 constexpr std::array kDeviceMappingFields = {ok("PathOnHost", W::string), ok("PathInContainer", W::string),
                                              ok("CgroupPermissions", W::string)};
 constexpr Shape kDeviceMapping{"container.DeviceMapping", kDeviceMappingFields};
-constexpr std::array kDeviceRequestFields = {ok("Driver", W::string), ok("Count", W::integer),
-                                             ok("DeviceIDs", W::string_list),
-                                             ok("Capabilities", W::string_list_list),
-                                             ok("Options", W::string_map)};
+constexpr std::array kDeviceRequestFields = {
+    ok("Driver", W::string), ok("Count", W::integer), ok("DeviceIDs", W::string_list),
+    ok("Capabilities", W::string_list_list), ok("Options", W::string_map)};
 constexpr Shape kDeviceRequest{"container.DeviceRequest", kDeviceRequestFields};
 
 constexpr std::array kUlimitFields = {ok("Name", W::string), ok("Hard", W::integer), ok("Soft", W::integer)};
@@ -194,7 +192,8 @@ constexpr std::array kHostConfigTailFields = {
     ok("Init", W::boolean),
     since(no("Annotations", W::string_map, "OCI annotations, which runtimes may act on"), "1.43"),
 };
-constexpr auto kHostConfigFields = concat(concat(kHostConfigOwnFields, kResourcesFields), kHostConfigTailFields);
+constexpr auto kHostConfigFields =
+    concat(concat(kHostConfigOwnFields, kResourcesFields), kHostConfigTailFields);
 constexpr Shape kHostConfig{"container.HostConfig", kHostConfigFields};
 
 // api/types/network.

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <map>
 #include <string>
+#include <unordered_map>
 
 #include "authz/bodies/tables.hpp"
 #include "authz/endpoints.hpp"
@@ -32,11 +32,12 @@ struct Index {
 };
 
 const Index& index_of(const Shape& shape) {
-  static const std::map<const Shape*, Index> all = [] {
-    std::map<const Shape*, Index> out;
+  static const std::unordered_map<const Shape*, Index> all = [] {
+    std::unordered_map<const Shape*, Index> out;
     for (const Shape* s : all_shapes()) {
       Index& ix = out[s];
-      for (std::size_t i = 0; i < s->fields.size(); ++i) ix.by_name.emplace_back(go_fold(s->fields[i].name), i);
+      for (std::size_t i = 0; i < s->fields.size(); ++i)
+        ix.by_name.emplace_back(go_fold(s->fields[i].name), i);
       std::sort(ix.by_name.begin(), ix.by_name.end());
     }
     return out;
@@ -77,25 +78,40 @@ bool number_fits(const Json& v, Wire wire) {
 }
 
 bool all_items(const Json& v, Kind kind) {
-  return v.kind == Kind::array && std::all_of(v.items.begin(), v.items.end(), [&](const Json& i) { return i.kind == kind; });
+  return v.kind == Kind::array &&
+         std::all_of(v.items.begin(), v.items.end(), [&](const Json& i) { return i.kind == kind; });
 }
 
 const char* wire_words(Wire w) {
   switch (w) {
-    case Wire::boolean: return "true or false";
-    case Wire::string: return "a string";
-    case Wire::integer: return "an integer";
-    case Wire::unsigned_integer: return "a non-negative integer";
-    case Wire::number: return "a number";
-    case Wire::string_list: return "a list of strings";
-    case Wire::string_or_list: return "a string or a list of strings";
-    case Wire::string_map: return "an object of strings";
-    case Wire::string_list_list: return "a list of lists of strings";
-    case Wire::unsigned_list: return "a list of non-negative integers";
-    case Wire::object: return "an object";
-    case Wire::object_list: return "a list of objects";
-    case Wire::object_map: return "an object of objects";
-    case Wire::object_list_map: return "an object of lists of objects";
+    case Wire::boolean:
+      return "true or false";
+    case Wire::string:
+      return "a string";
+    case Wire::integer:
+      return "an integer";
+    case Wire::unsigned_integer:
+      return "a non-negative integer";
+    case Wire::number:
+      return "a number";
+    case Wire::string_list:
+      return "a list of strings";
+    case Wire::string_or_list:
+      return "a string or a list of strings";
+    case Wire::string_map:
+      return "an object of strings";
+    case Wire::string_list_list:
+      return "a list of lists of strings";
+    case Wire::unsigned_list:
+      return "a list of non-negative integers";
+    case Wire::object:
+      return "an object";
+    case Wire::object_list:
+      return "a list of objects";
+    case Wire::object_map:
+      return "an object of objects";
+    case Wire::object_list_map:
+      return "an object of lists of objects";
   }
   return "?";
 }
@@ -103,73 +119,133 @@ const char* wire_words(Wire w) {
 // Whether `v` (not null) is of the JSON kind Go decodes into a field of this wire.
 bool kind_fits(const Json& v, Wire w) {
   switch (w) {
-    case Wire::boolean: return v.kind == Kind::boolean;
-    case Wire::string: return v.kind == Kind::string;
+    case Wire::boolean:
+      return v.kind == Kind::boolean;
+    case Wire::string:
+      return v.kind == Kind::string;
     case Wire::integer:
     case Wire::unsigned_integer:
-    case Wire::number: return number_fits(v, w);
-    case Wire::string_list: return all_items(v, Kind::string);
-    case Wire::string_or_list: return v.kind == Kind::string || all_items(v, Kind::string);
+    case Wire::number:
+      return number_fits(v, w);
+    case Wire::string_list:
+      return all_items(v, Kind::string);
+    case Wire::string_or_list:
+      return v.kind == Kind::string || all_items(v, Kind::string);
     case Wire::string_map:
       return v.kind == Kind::object &&
-             std::all_of(v.members.begin(), v.members.end(), [](const JsonMember& m) { return m.value.kind == Kind::string; });
+             std::all_of(v.members.begin(), v.members.end(),
+                         [](const JsonMember& m) { return m.value.kind == Kind::string; });
     case Wire::string_list_list:
-      return v.kind == Kind::array &&
-             std::all_of(v.items.begin(), v.items.end(), [](const Json& i) { return all_items(i, Kind::string); });
+      return v.kind == Kind::array && std::all_of(v.items.begin(), v.items.end(),
+                                                  [](const Json& i) { return all_items(i, Kind::string); });
     case Wire::unsigned_list:
       return v.kind == Kind::array && std::all_of(v.items.begin(), v.items.end(), [](const Json& i) {
                return number_fits(i, Wire::unsigned_integer);
              });
-    case Wire::object: return v.kind == Kind::object;
-    case Wire::object_list: return all_items(v, Kind::object);
+    case Wire::object:
+      return v.kind == Kind::object;
+    case Wire::object_list:
+      return all_items(v, Kind::object);
     case Wire::object_map:
-      return v.kind == Kind::object && std::all_of(v.members.begin(), v.members.end(), [](const JsonMember& m) {
+      return v.kind == Kind::object &&
+             std::all_of(v.members.begin(), v.members.end(), [](const JsonMember& m) {
                return m.value.kind == Kind::object || m.value.kind == Kind::null;
              });
     case Wire::object_list_map:
-      return v.kind == Kind::object && std::all_of(v.members.begin(), v.members.end(), [](const JsonMember& m) {
+      return v.kind == Kind::object &&
+             std::all_of(v.members.begin(), v.members.end(), [](const JsonMember& m) {
                return m.value.kind == Kind::null || all_items(m.value, Kind::object);
              });
   }
   return false;
 }
 
-// The zero value Go would leave: false, "", 0, an empty list or object.
-bool is_zero(const Json& v) {
+// The zero value Go would leave: false, "", 0, an empty list or map. An object for a struct field is never
+// zero: for the pointer fields refused rows hold (ConfigFrom, PluginSpec), even {} makes the pointer non-nil,
+// which the engine acts on (the differential oracle found this).
+bool is_zero(const Json& v, Wire wire) {
+  if (wire == Wire::object) return v.kind == Kind::null;
   switch (v.kind) {
-    case Kind::null: return true;
-    case Kind::boolean: return !v.boolean;
-    case Kind::string: return v.text.empty();
-    case Kind::number: return std::strtod(std::string(v.text).c_str(), nullptr) == 0;
-    case Kind::array: return v.items.empty();
-    case Kind::object: return v.members.empty();
+    case Kind::null:
+      return true;
+    case Kind::boolean:
+      return !v.boolean;
+    case Kind::string:
+      return v.text.empty();
+    case Kind::number:
+      return std::strtod(std::string(v.text).c_str(), nullptr) == 0;
+    case Kind::array:
+      return v.items.empty();
+    case Kind::object:
+      return v.members.empty();
   }
   return false;
 }
 
-std::string join(std::string_view path, std::string_view name) {
-  return path.empty() ? std::string(name) : std::string(path) + "." + std::string(name);
+// Where a value is, as a chain up to the body: spelt out only for a denial, so that an allowed body builds
+// no strings.
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view name;  // a field's name, or a map's key
+  long index = -1;        // a list's index; -1 for none
+  bool key = false;       // `name` is a map key: [name]
+
+  std::string text() const {
+    std::string out = parent != nullptr ? parent->text() : std::string();
+    if (index >= 0) return out + "[" + std::to_string(index) + "]";
+    if (key) return out + "[" + std::string(name) + "]";
+    if (name.empty()) return out;
+    return out.empty() ? std::string(name) : out + "." + std::string(name);
+  }
+};
+
+std::string join(const Path& path, std::string_view name) {
+  return Path{&path, name}.text();
 }
 
+// go_fold() into a buffer on the stack; a key longer than any field name folds to "" (matching none).
+struct FoldedKey {
+  char buffer[48];
+  std::size_t size = 0;
+  explicit FoldedKey(std::string_view key) {
+    bool ascii = key.size() <= sizeof buffer;
+    for (std::size_t i = 0; ascii && i < key.size(); ++i) {
+      auto c = static_cast<unsigned char>(key[i]);
+      ascii = c < 0x80;
+      buffer[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    if (ascii) {
+      size = key.size();
+      return;
+    }
+    std::string folded = go_fold(key);
+    if (folded.size() <= sizeof buffer) {
+      std::copy(folded.begin(), folded.end(), buffer);
+      size = folded.size();
+    }
+  }
+  std::string_view view() const { return {buffer, size}; }
+};
+
 // A map's keys are compared exactly (Go's map keys), so only a key written twice alike repeats.
-Denial repeated_map_key(const Json& v, std::string_view path) {
+Denial repeated_map_key(const Json& v, const Path& path) {
   std::vector<std::string_view> keys;
   keys.reserve(v.members.size());
   for (const auto& m : v.members) keys.push_back(m.key);
   std::sort(keys.begin(), keys.end());
   auto dup = std::adjacent_find(keys.begin(), keys.end());
   if (dup == keys.end()) return std::nullopt;
-  return std::string(path) + " has the key \"" + std::string(*dup) +
+  return path.text() + " has the key \"" + std::string(*dup) +
          "\" twice: the engine would keep one of them, so it is refused";
 }
 
-Denial walk_object(const Json& v, const Shape& shape, const std::string& path, const Context& context);
+Denial walk_object(const Json& v, const Shape& shape, const Path& path, const Context& context);
 
-Denial walk_field(const Json& v, const Field& f, const std::string& path, const Context& context) {
+Denial walk_field(const Json& v, const Field& f, const Path& path, const Context& context) {
   if (v.kind == Kind::null) return std::nullopt;  // Go leaves the field as it was: absent
-  if (!kind_fits(v, f.wire)) return path + " is not " + wire_words(f.wire);
+  if (!kind_fits(v, f.wire)) return path.text() + " is not " + wire_words(f.wire);
   if (f.verdict == Verdict::refused) {
-    if (!is_zero(v)) return path + " is set: it " + std::string(f.why);
+    if (!is_zero(v, f.wire)) return path.text() + " is set: it " + std::string(f.why);
     return std::nullopt;
   }
   if (f.wire == Wire::string_map || f.wire == Wire::object_map || f.wire == Wire::object_list_map) {
@@ -182,19 +258,22 @@ Denial walk_field(const Json& v, const Field& f, const std::string& path, const 
         break;
       case Wire::object_list:
         for (std::size_t i = 0; i < v.items.size(); ++i) {
-          if (auto d = walk_object(v.items[i], *f.shape, path + "[" + std::to_string(i) + "]", context)) return d;
+          Path at{&path, {}, static_cast<long>(i)};
+          if (auto d = walk_object(v.items[i], *f.shape, at, context)) return d;
         }
         break;
       case Wire::object_map:
         for (const auto& m : v.members) {
           if (m.value.kind == Kind::null) continue;
-          if (auto d = walk_object(m.value, *f.shape, path + "[" + std::string(m.key) + "]", context)) return d;
+          Path at{&path, m.key, -1, true};
+          if (auto d = walk_object(m.value, *f.shape, at, context)) return d;
         }
         break;
       case Wire::object_list_map:
         for (const auto& m : v.members) {
           for (const auto& item : m.value.items) {
-            if (auto d = walk_object(item, *f.shape, path + "[" + std::string(m.key) + "]", context)) return d;
+            Path at{&path, m.key, -1, true};
+            if (auto d = walk_object(item, *f.shape, at, context)) return d;
           }
         }
         break;
@@ -203,18 +282,18 @@ Denial walk_field(const Json& v, const Field& f, const std::string& path, const 
     }
   }
   if (f.verdict == Verdict::checked && f.check != nullptr) {
-    if (auto d = f.check(v, context)) return path + " " + *d;
+    if (auto d = f.check(v, context)) return path.text() + " " + *d;
   }
   return std::nullopt;
 }
 
-Denial walk_object(const Json& v, const Shape& shape, const std::string& path, const Context& context) {
+Denial walk_object(const Json& v, const Shape& shape, const Path& path, const Context& context) {
   // Every key is matched to its row first, so that a repeat is refused as such, whatever its values.
   std::vector<const Field*> rows;
   rows.reserve(v.members.size());
   std::vector<const JsonMember*> seen(shape.fields.size(), nullptr);
   for (const auto& m : v.members) {
-    const Field* f = find_field(shape, go_fold(m.key));
+    const Field* f = find_field(shape, FoldedKey(m.key).view());
     if (f == nullptr && m.value.kind == Kind::null) {
       // Go's decoder ignores a key it has no field for, and null sets no field of any type: harmless
       // whatever a later API adds (docker-py sends {"NetworkingConfig": {"mynet": null}}).
@@ -235,10 +314,13 @@ Denial walk_object(const Json& v, const Shape& shape, const std::string& path, c
   }
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows[i] == nullptr) continue;
-    if (auto d = walk_field(v.members[i].value, *rows[i], join(path, rows[i]->name), context)) return d;
+    if (auto d = walk_field(v.members[i].value, *rows[i], Path{&path, rows[i]->name}, context)) return d;
   }
   if (shape.whole != nullptr) {
-    if (auto d = shape.whole(v, context)) return (path.empty() ? std::string("the body") : path) + " " + *d;
+    if (auto d = shape.whole(v, context)) {
+      std::string where = path.text();
+      return (where.empty() ? std::string("the body") : where) + " " + *d;
+    }
   }
   return std::nullopt;
 }
@@ -279,23 +361,45 @@ Denial build_security_opt(std::string_view v, const Context& c) {
 }
 Denial classic_builder(std::string_view v, const Context&) {
   if (v.empty() || v == "1") return std::nullopt;
-  return std::string("asks for BuildKit, whose steps dockgate cannot judge yet: build with the classic builder "
-                     "(DOCKER_BUILDKIT=0)");
+  return std::string(
+      "asks for BuildKit, whose steps dockgate cannot judge yet: build with the classic builder "
+      "(DOCKER_BUILDKIT=0)");
 }
 
 constexpr std::array<QueryKey, 33> kBuildQuery = {{
-    {"t", true, nullptr},           {"dockerfile", false, nullptr}, {"extrahosts", true, nullptr},
-    {"platform", false, nullptr},   {"q", false, nullptr},          {"nocache", false, nullptr},
-    {"rm", false, nullptr},         {"forcerm", false, nullptr},    {"pull", false, nullptr},
-    {"memory", false, nullptr},     {"memswap", false, nullptr},    {"cpushares", false, nullptr},
-    {"cpuquota", false, nullptr},   {"cpuperiod", false, nullptr},  {"cpusetcpus", false, nullptr},
-    {"cpusetmems", false, nullptr}, {"cgroupparent", false, refuse_cgroup_parent},
-    {"shmsize", false, nullptr},    {"squash", false, nullptr},     {"networkmode", false, build_network},
-    {"isolation", false, nullptr},  {"ulimits", false, nullptr},    {"buildargs", false, nullptr},
-    {"labels", false, nullptr},     {"cachefrom", false, nullptr},  {"target", false, nullptr},
-    {"session", false, nullptr},    {"buildid", false, nullptr},    {"outputs", false, nullptr},
-    {"version", false, classic_builder},                             {"remote", false, nullptr},
-    {"securityopt", true, build_security_opt},                      {"all", false, nullptr},
+    {"t", true, nullptr},
+    {"dockerfile", false, nullptr},
+    {"extrahosts", true, nullptr},
+    {"platform", false, nullptr},
+    {"q", false, nullptr},
+    {"nocache", false, nullptr},
+    {"rm", false, nullptr},
+    {"forcerm", false, nullptr},
+    {"pull", false, nullptr},
+    {"memory", false, nullptr},
+    {"memswap", false, nullptr},
+    {"cpushares", false, nullptr},
+    {"cpuquota", false, nullptr},
+    {"cpuperiod", false, nullptr},
+    {"cpusetcpus", false, nullptr},
+    {"cpusetmems", false, nullptr},
+    {"cgroupparent", false, refuse_cgroup_parent},
+    {"shmsize", false, nullptr},
+    {"squash", false, nullptr},
+    {"networkmode", false, build_network},
+    {"isolation", false, nullptr},
+    {"ulimits", false, nullptr},
+    {"buildargs", false, nullptr},
+    {"labels", false, nullptr},
+    {"cachefrom", false, nullptr},
+    {"target", false, nullptr},
+    {"session", false, nullptr},
+    {"buildid", false, nullptr},
+    {"outputs", false, nullptr},
+    {"version", false, classic_builder},
+    {"remote", false, nullptr},
+    {"securityopt", true, build_security_opt},
+    {"all", false, nullptr},
 }};
 
 }  // namespace
@@ -311,17 +415,21 @@ std::vector<const Shape*> all_shapes() {
 }
 
 bool has_schema(std::string_view endpoint) {
-  return std::any_of(kSchemas.begin(), kSchemas.end(), [&](const BodySchema& s) { return s.endpoint == endpoint; });
+  return std::any_of(kSchemas.begin(), kSchemas.end(),
+                     [&](const BodySchema& s) { return s.endpoint == endpoint; });
 }
 
 Denial judge_body(std::string_view endpoint, std::string_view body, const Context& context) {
-  auto schema = std::find_if(kSchemas.begin(), kSchemas.end(), [&](const BodySchema& s) { return s.endpoint == endpoint; });
-  if (schema == kSchemas.end()) return "the body of " + std::string(endpoint) + " is not one dockgate can judge";
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::nullopt;  // the engine refuses it
+  auto schema = std::find_if(kSchemas.begin(), kSchemas.end(),
+                             [&](const BodySchema& s) { return s.endpoint == endpoint; });
+  if (schema == kSchemas.end())
+    return "the body of " + std::string(endpoint) + " is not one dockgate can judge";
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return std::nullopt;  // the engine refuses it
   try {
     JsonDocument doc(body);
     if (doc.root().kind != Kind::object) return std::string("the body is not a JSON object");
-    return walk_object(doc.root(), *schema->shape, "", context);
+    return walk_object(doc.root(), *schema->shape, Path{}, context);
   } catch (const JsonError& e) {
     return std::string("the body is not plain JSON: ") + e.what();
   }
@@ -329,20 +437,23 @@ Denial judge_body(std::string_view endpoint, std::string_view body, const Contex
 
 Denial judge_object(const Json& object, const Shape& shape, const Context& context) {
   if (object.kind != Kind::object) return std::string("the value is not a JSON object");
-  return walk_object(object, shape, "", context);
+  return walk_object(object, shape, Path{}, context);
 }
 
 Denial judge_build_query(std::string_view query, const Context& context) {
   auto pairs = parse_query(query);
   if (!pairs) {
-    return std::string("the query has a pair the engine would skip (a ';' or a malformed escape), which "
-                       "could hide another value");
+    return std::string(
+        "the query has a pair the engine would skip (a ';' or a malformed escape), which "
+        "could hide another value");
   }
   std::vector<std::string_view> seen;
   for (const auto& [key, value] : *pairs) {
-    auto row = std::find_if(kBuildQuery.begin(), kBuildQuery.end(), [&](const QueryKey& k) { return k.name == key; });
+    auto row = std::find_if(kBuildQuery.begin(), kBuildQuery.end(),
+                            [&](const QueryKey& k) { return k.name == key; });
     if (row == kBuildQuery.end()) {
-      return "the build parameter \"" + key + "\" is not one dockgate knows, so sandboxed roles may not send it";
+      return "the build parameter \"" + key +
+             "\" is not one dockgate knows, so sandboxed roles may not send it";
     }
     if (!row->list && std::find(seen.begin(), seen.end(), row->name) != seen.end()) {
       return "the build parameter \"" + key + "\" is given twice: the engine reads only the first";
@@ -357,29 +468,46 @@ Denial judge_build_query(std::string_view query, const Context& context) {
 
 const char* wire_name(Wire w) {
   switch (w) {
-    case Wire::boolean: return "boolean";
-    case Wire::string: return "string";
-    case Wire::integer: return "integer";
-    case Wire::unsigned_integer: return "unsigned";
-    case Wire::number: return "number";
-    case Wire::string_list: return "string_list";
-    case Wire::string_or_list: return "string_or_list";
-    case Wire::string_map: return "string_map";
-    case Wire::string_list_list: return "string_list_list";
-    case Wire::unsigned_list: return "unsigned_list";
-    case Wire::object: return "object";
-    case Wire::object_list: return "object_list";
-    case Wire::object_map: return "object_map";
-    case Wire::object_list_map: return "object_list_map";
+    case Wire::boolean:
+      return "boolean";
+    case Wire::string:
+      return "string";
+    case Wire::integer:
+      return "integer";
+    case Wire::unsigned_integer:
+      return "unsigned";
+    case Wire::number:
+      return "number";
+    case Wire::string_list:
+      return "string_list";
+    case Wire::string_or_list:
+      return "string_or_list";
+    case Wire::string_map:
+      return "string_map";
+    case Wire::string_list_list:
+      return "string_list_list";
+    case Wire::unsigned_list:
+      return "unsigned_list";
+    case Wire::object:
+      return "object";
+    case Wire::object_list:
+      return "object_list";
+    case Wire::object_map:
+      return "object_map";
+    case Wire::object_list_map:
+      return "object_list_map";
   }
   return "?";
 }
 
 const char* verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::harmless: return "harmless";
-    case Verdict::checked: return "checked";
-    case Verdict::refused: return "refused";
+    case Verdict::harmless:
+      return "harmless";
+    case Verdict::checked:
+      return "checked";
+    case Verdict::refused:
+      return "refused";
   }
   return "?";
 }

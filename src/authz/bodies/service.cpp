@@ -9,7 +9,8 @@ namespace {
 using W = Wire;
 namespace c = checks;
 
-constexpr Shape kEmpty{"struct {}", {}};
+constexpr Shape kGlobal{"swarm.GlobalService", {}};
+constexpr Shape kGlobalJob{"swarm.GlobalJob", {}};
 
 constexpr std::array kCredentialSpecFields = {ok("Config", W::string), ok("File", W::string),
                                               ok("Registry", W::string)};
@@ -97,7 +98,8 @@ constexpr std::array kRequirementsFields = {ok("Limits", W::object, &kLimit),
 constexpr Shape kRequirements{"swarm.ResourceRequirements", kRequirementsFields};
 
 constexpr std::array kRestartPolicyFields = {ok("Condition", W::string), ok("Delay", W::integer),
-                                             ok("MaxAttempts", W::unsigned_integer), ok("Window", W::integer)};
+                                             ok("MaxAttempts", W::unsigned_integer),
+                                             ok("Window", W::integer)};
 constexpr Shape kRestartPolicy{"swarm.RestartPolicy", kRestartPolicyFields};
 
 constexpr std::array kSpreadOverFields = {ok("SpreadDescriptor", W::string)};
@@ -106,10 +108,9 @@ constexpr std::array kPreferenceFields = {ok("Spread", W::object, &kSpreadOver)}
 constexpr Shape kPreference{"swarm.PlacementPreference", kPreferenceFields};
 constexpr std::array kPlatformFields = {ok("Architecture", W::string), ok("OS", W::string)};
 constexpr Shape kPlatform{"swarm.Platform", kPlatformFields};
-constexpr std::array kPlacementFields = {ok("Constraints", W::string_list),
-                                         ok("Preferences", W::object_list, &kPreference),
-                                         ok("MaxReplicas", W::unsigned_integer),
-                                         ok("Platforms", W::object_list, &kPlatform)};
+constexpr std::array kPlacementFields = {
+    ok("Constraints", W::string_list), ok("Preferences", W::object_list, &kPreference),
+    ok("MaxReplicas", W::unsigned_integer), ok("Platforms", W::object_list, &kPlatform)};
 constexpr Shape kPlacement{"swarm.Placement", kPlacementFields};
 
 constexpr std::array kNetworkAttachmentFields = {
@@ -144,9 +145,9 @@ constexpr Shape kReplicated{"swarm.ReplicatedService", kReplicatedFields};
 constexpr std::array kReplicatedJobFields = {ok("MaxConcurrent", W::unsigned_integer),
                                              ok("TotalCompletions", W::unsigned_integer)};
 constexpr Shape kReplicatedJob{"swarm.ReplicatedJob", kReplicatedJobFields};
-constexpr std::array kModeFields = {ok("Replicated", W::object, &kReplicated), ok("Global", W::object, &kEmpty),
-                                    ok("ReplicatedJob", W::object, &kReplicatedJob),
-                                    ok("GlobalJob", W::object, &kEmpty)};
+constexpr std::array kModeFields = {
+    ok("Replicated", W::object, &kReplicated), ok("Global", W::object, &kGlobal),
+    ok("ReplicatedJob", W::object, &kReplicatedJob), ok("GlobalJob", W::object, &kGlobalJob)};
 constexpr Shape kMode{"swarm.ServiceMode", kModeFields};
 
 constexpr std::array kUpdateConfigFields = {ok("Parallelism", W::unsigned_integer), ok("Delay", W::integer),
@@ -154,9 +155,9 @@ constexpr std::array kUpdateConfigFields = {ok("Parallelism", W::unsigned_intege
                                             ok("MaxFailureRatio", W::number),       ok("Order", W::string)};
 constexpr Shape kUpdateConfig{"swarm.UpdateConfig", kUpdateConfigFields};
 
-constexpr std::array kPortConfigFields = {ok("Name", W::string), ok("Protocol", W::string),
-                                          ok("TargetPort", W::unsigned_integer),
-                                          ok("PublishedPort", W::unsigned_integer), ok("PublishMode", W::string)};
+constexpr std::array kPortConfigFields = {
+    ok("Name", W::string), ok("Protocol", W::string), ok("TargetPort", W::unsigned_integer),
+    ok("PublishedPort", W::unsigned_integer), ok("PublishMode", W::string)};
 constexpr Shape kPortConfig{"swarm.PortConfig", kPortConfigFields};
 constexpr std::array kEndpointSpecFields = {ok("Mode", W::string), ok("Ports", W::object_list, &kPortConfig)};
 constexpr Shape kEndpointSpec{"swarm.EndpointSpec", kEndpointSpecFields};

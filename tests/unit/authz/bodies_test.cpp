@@ -24,20 +24,31 @@ Denial create(const std::string& host_config) {
 // A value of the right kind that is not the zero value.
 std::string example(Wire w) {
   switch (w) {
-    case Wire::boolean: return "true";
-    case Wire::string: return "\"x\"";
+    case Wire::boolean:
+      return "true";
+    case Wire::string:
+      return "\"x\"";
     case Wire::integer:
     case Wire::unsigned_integer:
-    case Wire::number: return "1";
+    case Wire::number:
+      return "1";
     case Wire::string_list:
-    case Wire::string_or_list: return "[\"x\"]";
-    case Wire::string_map: return "{\"x\":\"y\"}";
-    case Wire::string_list_list: return "[[\"x\"]]";
-    case Wire::unsigned_list: return "[1]";
-    case Wire::object: return "{\"NoSuchField\":1}";
-    case Wire::object_list: return "[{\"NoSuchField\":1}]";
-    case Wire::object_map: return "{\"x\":{\"NoSuchField\":1}}";
-    case Wire::object_list_map: return "{\"x\":[{\"NoSuchField\":1}]}";
+    case Wire::string_or_list:
+      return "[\"x\"]";
+    case Wire::string_map:
+      return "{\"x\":\"y\"}";
+    case Wire::string_list_list:
+      return "[[\"x\"]]";
+    case Wire::unsigned_list:
+      return "[1]";
+    case Wire::object:
+      return "{\"NoSuchField\":1}";
+    case Wire::object_list:
+      return "[{\"NoSuchField\":1}]";
+    case Wire::object_map:
+      return "{\"x\":{\"NoSuchField\":1}}";
+    case Wire::object_list_map:
+      return "{\"x\":[{\"NoSuchField\":1}]}";
   }
   return "";
 }
@@ -148,8 +159,12 @@ TEST(Bodies, OrdinaryOperatorsAreNotRefused) {
   EXPECT_FALSE(create(R"({"CapDrop":["ALL"],"CapAdd":["NET_BIND_SERVICE"]})"));
   EXPECT_FALSE(create(R"({"CapAdd":["cap_chown","CAP_KILL"]})"));
   EXPECT_FALSE(create(R"({"Sysctls":{"net.ipv4.ip_unprivileged_port_start":"0","kernel.shmmax":"1"}})"));
-  EXPECT_FALSE(judge("volume.create", R"({"Name":"t","DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"size=100m,uid=1000"}})"));
-  EXPECT_FALSE(judge("volume.create", R"({"Name":"n","Driver":"local","DriverOpts":{"type":"nfs","o":"addr=10.0.0.1,rw,hard","device":":/export"}})"));
+  EXPECT_FALSE(
+      judge("volume.create",
+            R"({"Name":"t","DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"size=100m,uid=1000"}})"));
+  EXPECT_FALSE(judge(
+      "volume.create",
+      R"({"Name":"n","Driver":"local","DriverOpts":{"type":"nfs","o":"addr=10.0.0.1,rw,hard","device":":/export"}})"));
   EXPECT_FALSE(create(R"({"Runtime":"io.containerd.runc.v2"})"));
   EXPECT_FALSE(create(R"({"Binds":["/data","named:/data:ro","/srv/ci/x:/x:rw,z"]})"));
   EXPECT_FALSE(create(R"({"CgroupnsMode":"host"})"));
@@ -171,14 +186,16 @@ TEST(Bodies, WhatStillEscapesIsRefusedByName) {
   EXPECT_TRUE(create(R"({"Binds":["/srv/cix:/x"]})"));
   EXPECT_TRUE(create(R"({"Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]})"));
   EXPECT_TRUE(create(R"({"Mounts":[{"Type":"npipe","Source":"x","Target":"/h"}]})"));
-  EXPECT_FALSE(create(R"({"Mounts":[{"Type":"bind","Source":"/srv/ci/a","Target":"/h"},{"Type":"tmpfs","Target":"/t"}]})"));
+  EXPECT_FALSE(create(
+      R"({"Mounts":[{"Type":"bind","Source":"/srv/ci/a","Target":"/h"},{"Type":"tmpfs","Target":"/t"}]})"));
   for (const char* mode : {"host", "HOST", "container:x", "0123abcd"}) {
     EXPECT_TRUE(create(std::string(R"({"NetworkMode":")") + mode + "\"}")) << mode;
   }
   EXPECT_FALSE(create(R"({"NetworkMode":"mynet"})"));
   EXPECT_TRUE(judge("container.create", R"({"NetworkingConfig":{"EndpointsConfig":{"host":{}}}})"));
   EXPECT_TRUE(create(R"({"PidMode":"container:x"})"));
-  EXPECT_TRUE(create(R"({"LogConfig":{"Type":"syslog","Config":{"syslog-address":"unix:///var/run/docker.sock"}}})"));
+  EXPECT_TRUE(
+      create(R"({"LogConfig":{"Type":"syslog","Config":{"syslog-address":"unix:///var/run/docker.sock"}}})"));
   EXPECT_TRUE(create(R"({"LogConfig":{"Type":"json-file","Config":{"syslog-address":"x"}}})"));
   EXPECT_TRUE(create(R"({"Annotations":{"a":"b"}})"));
   EXPECT_TRUE(judge("container.create", R"({"Image":"busybox","Privileged":true})")) << "legacy top level";
@@ -187,8 +204,13 @@ TEST(Bodies, WhatStillEscapesIsRefusedByName) {
   EXPECT_TRUE(judge("container.create", R"({"Image":"busybox","HostConfig":{"Memory":1.5}})"));
   EXPECT_TRUE(judge("container.update", R"({"CgroupParent":"/"})"));
   EXPECT_TRUE(judge("network.create", R"({"Name":"n","Driver":"macvlan","Options":{"parent":"eth0"}})"));
-  EXPECT_TRUE(judge("network.create", R"({"Name":"n","Options":{"com.docker.network.bridge.name":"docker0"}})"));
-  EXPECT_FALSE(judge("network.create", R"({"Name":"n","Driver":"bridge","Options":{"com.docker.network.driver.mtu":"1400"}})"));
+  EXPECT_TRUE(
+      judge("network.create", R"({"Name":"n","Options":{"com.docker.network.bridge.name":"docker0"}})"));
+  EXPECT_FALSE(judge("network.create",
+                     R"({"Name":"n","Driver":"bridge","Options":{"com.docker.network.driver.mtu":"1400"}})"));
+  // {} for a pointer field is not its zero value: Go allocates the struct (found by the oracle).
+  EXPECT_TRUE(judge("network.create", R"({"Name":"n","ConfigFrom":{}})"));
+  EXPECT_FALSE(judge("network.create", R"({"Name":"n","ConfigFrom":null})"));
 }
 
 TEST(Bodies, ServiceSpecsGetTheContainerChecks) {

@@ -25,10 +25,34 @@ TEST(Json, ParsesEveryKindWithViewsAndDecodedStrings) {
 }
 
 TEST(Json, RefusesWhatALenientParserWouldGuessAt) {
-  for (const char* bad : {"", "{", "{\"a\":1,}", "[1,]", "{\"a\" 1}", "01", "1.", "-", "1e", "+1", "'a'",
-                          "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\tb\"",
-                          "\"\xC3\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "tru", "nul",
-                          "{} {}", "{}x", "\xEF\xBB\xBF{}", "NaN", "[1 2]"}) {
+  for (const char* bad : {"",
+                          "{",
+                          "{\"a\":1,}",
+                          "[1,]",
+                          "{\"a\" 1}",
+                          "01",
+                          "1.",
+                          "-",
+                          "1e",
+                          "+1",
+                          "'a'",
+                          "\"\\x\"",
+                          "\"\\u12\"",
+                          "\"\\ud800\"",
+                          "\"\\udc00\"",
+                          "\"\\ud800\\u0041\"",
+                          "\"a\tb\"",
+                          "\"\xC3\"",
+                          "\"\xC0\xAF\"",
+                          "\"\xED\xA0\x80\"",
+                          "\"\xF4\x90\x80\x80\"",
+                          "tru",
+                          "nul",
+                          "{} {}",
+                          "{}x",
+                          "\xEF\xBB\xBF{}",
+                          "NaN",
+                          "[1 2]"}) {
     EXPECT_THROW(JsonDocument{bad}, JsonError) << bad;
   }
   std::string deep(64, '[');
@@ -50,9 +74,11 @@ TEST(Json, ErrorsNameTheOffset) {
 
 TEST(Json, GoFoldsAsciiCaseAndTwoNonAsciiLetters) {
   EXPECT_EQ(go_fold("HostConfig"), "hostconfig");
-  EXPECT_EQ(go_fold("Bind\xC5\xBF"), "binds");          // U+017F long s
-  EXPECT_EQ(go_fold("\xE2\x84\xAA" "ernel"), "kernel");  // U+212A Kelvin sign
-  EXPECT_EQ(go_fold("Priv\xC3\xAD"), "priv\xC3\xAD");   // other letters only match themselves
+  EXPECT_EQ(go_fold("Bind\xC5\xBF"), "binds");  // U+017F long s
+  EXPECT_EQ(go_fold("\xE2\x84\xAA"
+                    "ernel"),
+            "kernel");                                 // U+212A Kelvin sign
+  EXPECT_EQ(go_fold("Priv\xC3\xAD"), "priv\xC3\xAD");  // other letters only match themselves
 }
 
 }  // namespace

@@ -142,18 +142,20 @@ TEST(Policy, SandboxedRolesSpeakApi124OrLater) {
 
 TEST(Policy, FormBodiesAreRefusedToEveryone) {
   auto p = policy();
-  for (const char* type : {"application/x-www-form-urlencoded", "Application/X-WWW-Form-URLEncoded ; charset=x",
-                           "multipart/form-data; boundary=x"}) {
+  for (const char* type :
+       {"application/x-www-form-urlencoded", "Application/X-WWW-Form-URLEncoded ; charset=x",
+        "multipart/form-data; boundary=x"}) {
     Decision d = p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, type);
     EXPECT_FALSE(d.allowed) << type;
     EXPECT_EQ(d.rule, "form body");
   }
-  EXPECT_TRUE(p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, "application/x-tar").allowed);
+  EXPECT_TRUE(
+      p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, "application/x-tar").allowed);
 }
 
 TEST(Policy, OutboundRequestsHaveACategoryOfTheirOwn) {
-  for (const char* target : {"/images/search?term=x", "/distribution/busybox/json", "/plugins/privileges?remote=x",
-                             "/swarm"}) {
+  for (const char* target :
+       {"/images/search?term=x", "/distribution/busybox/json", "/plugins/privileges?remote=x", "/swarm"}) {
     EXPECT_FALSE(decide("x", "GET", target, {}, {"audit"}).allowed) << target;
   }
   EXPECT_EQ(route("POST", "/build?remote=http://x/").endpoint->category, Category::outbound);

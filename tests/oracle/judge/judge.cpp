@@ -1,11 +1,11 @@
 // The sandbox's judgement as a filter, for the differential oracle (tests/oracle/oracle.go): reads records
 // "ENDPOINT LENGTH\n" followed by LENGTH body bytes from standard input and answers each with one line,
 // "allow" or "deny REASON", judged as for a sandboxed role whose bind_prefixes are /srv/ci.
+#include "authz/bodies/judge.hpp"
+
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include "authz/bodies/judge.hpp"
 
 int main() {
   const std::vector<std::string> prefixes = {"/srv/ci"};
