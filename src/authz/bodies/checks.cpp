@@ -209,7 +209,7 @@ Denial cap_add(const Json& v, const Context&) {
       "CAP_KILL",    "CAP_AUDIT_WRITE"};
   for (std::string_view cap : strings_of(v)) {
     std::string name = ascii_upper(cap);
-    if (!name.starts_with("CAP_")) name = "CAP_" + name;
+    if (!name.starts_with("CAP_")) name.insert(0, "CAP_");
     if (!ascii_only(cap) || !one_of(name, kDefault)) {
       return "adds " + quoted(cap) + ", which is not among the engine's default capabilities";
     }

@@ -448,7 +448,9 @@ Denial judge_build_query(std::string_view query, const Context& context) {
         "could hide another value");
   }
   std::vector<std::string_view> seen;
-  for (const auto& [key, value] : *pairs) {
+  for (const auto& pair : *pairs) {
+    const std::string& key = pair.first;
+    const std::string& value = pair.second;
     auto row = std::find_if(kBuildQuery.begin(), kBuildQuery.end(),
                             [&](const QueryKey& k) { return k.name == key; });
     if (row == kBuildQuery.end()) {
@@ -460,7 +462,11 @@ Denial judge_build_query(std::string_view query, const Context& context) {
     }
     seen.push_back(row->name);
     if (row->check != nullptr) {
-      if (auto d = row->check(value, context)) return key + "=" + value + " " + *d;
+      if (auto d = row->check(value, context)) {
+        std::string out = key;
+        out.append("=").append(value).append(" ").append(*d);
+        return out;
+      }
     }
   }
   return std::nullopt;
