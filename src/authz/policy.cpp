@@ -307,8 +307,10 @@ bool is_form(std::string_view type) {
 }
 
 // Why the container sandbox refuses a request a sandboxed role's rules allow; nullopt when it does not.
+// Objects the request acts on or mounts are added to `to_inspect`.
 std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
-                                          const std::optional<std::string>& body) {
+                                          const std::optional<std::string>& body,
+                                          std::vector<EngineObject>& to_inspect) {
   const std::string_view name = route.endpoint->name;
   // Before API 1.24 the engine took a HostConfig in the body of POST /containers/{id}/start and replaced
   // the container's settings with it (api/server/router/container/container_routes.go); other handlers
@@ -321,7 +323,9 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
     return std::string(
         "BuildKit sessions cannot be judged yet: build with the classic builder (DOCKER_BUILDKIT=0)");
   }
-  bodies::Context context{&role.bind_prefixes};
+  std::vector<std::string> volumes;
+  bodies::Context context{&role.bind_prefixes, false, &volumes};
+  if (auto object = acted_on(route)) to_inspect.push_back(std::move(*object));
   if (name == "image.build" || name == "image.build.remote")
     return bodies::judge_build_query(route.query, context);
   if (name == "service.update" && query_value(route.query, "rollback") == "previous") {
@@ -334,7 +338,22 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
     return "the request body is larger than the " + std::to_string(kMaxInspectedBody >> 20) +
            " MiB that are inspected";
   }
-  return bodies::judge_body(name, *body, context);
+  if (auto d = bodies::judge_body(name, *body, context)) return d;
+  if (volumes.size() > kMaxInspectedObjects) {
+    return "mounts " + std::to_string(volumes.size()) + " volumes by name (at most " +
+           std::to_string(kMaxInspectedObjects) + " are judged for one request)";
+  }
+  for (auto& v : volumes) to_inspect.push_back({EngineObject::Kind::volume, std::move(v)});
+  return std::nullopt;
+}
+
+// A denial's words: who asked, and what.
+std::string who(const tls::Identity& identity) {
+  return identity.common_name.empty() ? identity.peer : "CN=" + identity.common_name;
+}
+std::string what(std::string_view method, const Route& route) {
+  return std::string(method) + " " + route.path + " (" +
+         (route.endpoint != nullptr ? route.endpoint->name : "unknown") + ")";
 }
 
 }  // namespace
@@ -342,11 +361,8 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
 Decision Policy::decide(const tls::Identity& identity, std::string_view method, const Route& route,
                         const std::optional<std::string>& body, std::string_view body_type) const {
   Decision d;
-  // Who and what, for a denial's message only.
-  auto who = [&] { return identity.common_name.empty() ? identity.peer : "CN=" + identity.common_name; };
   const std::string_view name = route.endpoint != nullptr ? route.endpoint->name : "unknown";
   const std::string_view category = route.endpoint != nullptr ? category_name(route.endpoint->category) : "";
-  auto what = [&] { return std::string(method) + " " + route.path + " (" + std::string(name) + ")"; };
   if (!route.refused.empty()) {
     d.rule = "path check";
     d.reason = "the request path has " + route.refused + ", which the engine might read differently";
@@ -356,14 +372,14 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
     // Go's ParseForm (every handler calls it) reads such a body's parameters before the query's, so the
     // engine could act on parameters that routing and judging never saw. No Docker client sends one.
     d.rule = "form body";
-    d.reason = who() + ": the request has a form body (Content-Type: " + std::string(body_type) +
+    d.reason = who(identity) + ": the request has a form body (Content-Type: " + std::string(body_type) +
                "), whose parameters the engine would read in place of the query's; send them in the query";
     return d;
   }
   const Role* role = role_for(identity);
   if (role == nullptr) {
     d.rule = "no binding";
-    d.reason = who() + " matches no binding in " + source_ + ", so it may do nothing";
+    d.reason = who(identity) + " matches no binding in " + source_ + ", so it may do nothing";
     return d;
   }
   d.role = role->name;
@@ -379,20 +395,46 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   if (decided == nullptr || !decided->allow) {
     d.rule =
         decided != nullptr ? "role " + role->name + ": " + decided->text : "role " + role->name + ": no rule";
-    d.reason = who() + " (role " + role->name + ") may not " + what();
+    d.reason = who(identity) + " (role " + role->name + ") may not " + what(method, route);
     return d;
   }
   d.rule.reserve(role->name.size() + decided->text.size() + 7);
   d.rule.append("role ").append(role->name).append(": ").append(decided->text);
   if (role->sandbox && route.endpoint != nullptr) {
-    if (auto escape = sandbox_denial(*role, route, body)) {
+    if (auto escape = sandbox_denial(*role, route, body, d.to_inspect)) {
       d.rule = "role " + role->name + ": container sandbox";
-      d.reason = who() + " (role " + role->name + ") may not " + what() + ": " + *escape;
+      d.reason = who(identity) + " (role " + role->name + ") may not " + what(method, route) + ": " + *escape;
       return d;
     }
   }
   d.allowed = true;
   return d;
+}
+
+void Policy::judge_inspected(Decision& decision, const tls::Identity& identity, std::string_view method,
+                             const Route& route, const EngineObject& object, int status,
+                             std::string_view body) const {
+  const Role* role = role_for(identity);
+  if (!decision.allowed || role == nullptr) return;
+  std::vector<EngineObject> more;
+  bodies::Context context{&role->bind_prefixes};
+  bodies::Denial denial = inspect_path(object).empty()
+                              ? bodies::Denial("is not a name the engine gives anything")
+                              : authz::judge_inspected(object, status, body, context, more);
+  for (auto& m : more) {
+    if (std::find(decision.to_inspect.begin(), decision.to_inspect.end(), m) == decision.to_inspect.end()) {
+      decision.to_inspect.push_back(std::move(m));
+    }
+  }
+  if (!denial && decision.to_inspect.size() > kMaxInspectedObjects) {
+    denial = "depends on more than " + std::to_string(kMaxInspectedObjects) + " objects at the engine";
+  }
+  if (!denial) return;
+  decision.allowed = false;
+  decision.rule = "role " + role->name + ": container sandbox";
+  decision.reason = who(identity) + " (role " + role->name + ") may not " + what(method, route) + ": " +
+                    describe(object) + " " + *denial;
+  decision.to_inspect.clear();
 }
 
 }  // namespace dockgate::authz

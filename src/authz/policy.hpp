@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "authz/endpoints.hpp"
+#include "authz/targets.hpp"
 #include "tls/identity.hpp"
 
 namespace dockgate::authz {
@@ -21,6 +22,9 @@ struct Decision {
   std::string
       rule;  // what decided: "role operator allows container.*", "sandbox: HostConfig.Privileged is true"
   std::string reason;  // for a denial: one sentence for the client
+  // An allowed request of a sandboxed role that acts on or mounts these objects holds only if each of them,
+  // as the engine holds it now, passes Policy::judge_inspected (which may add more).
+  std::vector<EngineObject> to_inspect;
 };
 
 // One of a rule's endpoint patterns, classified by its shape when the policy is loaded, so that a decision
@@ -70,6 +74,12 @@ class Policy {
   // a request that has a body, "" for one without.
   Decision decide(const tls::Identity& identity, std::string_view method, const Route& route,
                   const std::optional<std::string>& body, std::string_view body_type = {}) const;
+
+  // Judges the engine's answer (`status`, `body`) about `object`, one of `decision.to_inspect`, for the
+  // request decide() allowed: a denial turns `decision` into one; what the object depends on is appended to
+  // `decision.to_inspect`.
+  void judge_inspected(Decision& decision, const tls::Identity& identity, std::string_view method,
+                       const Route& route, const EngineObject& object, int status, std::string_view body) const;
 
   bool is_default() const { return default_; }
   const std::string& source() const { return source_; }

@@ -203,6 +203,48 @@ asio::awaitable<void> Session::run() {
   }
 }
 
+// Asks the engine for `path` (an inspection the sandbox judges before forwarding a request) on a connection
+// of its own, one left at rest by a client or a new one, given back at rest afterwards. Returns the status
+// and the whole body (at most kMaxInspectedBody: beyond that it is cut, which the judge refuses as not
+// JSON). Throws when the engine cannot be reached or answers out of HTTP framing; a connection taken at rest
+// that fails is replaced once, as for forwarded requests.
+asio::awaitable<std::pair<int, std::string>> Session::ask_engine(const std::string& path) {
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<net::Stream> engine;
+    if (attempt == 0 && engine_address_.idle != nullptr) engine = engine_address_.idle->take();
+    bool reused = engine != nullptr;
+    if (!engine) engine = co_await net::connect_engine(engine_address_.address);
+    net::Buffer buffer(limits_.buffer_size);
+    try {
+      co_await engine->write("GET " + path + " HTTP/1.1\r\nHost: docker\r\n\r\n");
+      std::optional<std::size_t> size;
+      while (!(size = head_size(buffer.data(), limits_.buffer_size))) {
+        std::size_t n = co_await engine->read_some(buffer.space());
+        if (n == 0) throw UnexpectedEnd("the engine closed the connection before answering");
+        buffer.commit(n);
+      }
+      ResponseHead response = parse_response_head(buffer.data().substr(0, *size));
+      buffer.consume(*size);
+      Framing framing = response_framing(response, "GET");
+      if (framing.kind == Framing::Kind::until_close) throw BadMessage(502, "an answer without framing");
+      std::string body;
+      bool whole = co_await read_body(framing, *engine, buffer, body, authz::kMaxInspectedBody);
+      if (whole && keeps_alive(response) && buffer.empty() && engine_address_.idle != nullptr && !stopping_) {
+        engine_address_.idle->give(std::move(engine));
+      } else {
+        engine->close();
+      }
+      co_return std::pair{response.status, std::move(body)};
+    } catch (const boost::system::system_error&) {
+      engine->close();
+      if (!reused) throw;
+    } catch (const UnexpectedEnd&) {
+      engine->close();
+      if (!reused) throw;
+    }
+  }
+}
+
 namespace {
 constexpr const char* kClientLeft = "the client left during the response";
 }  // namespace
@@ -310,6 +352,28 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     body_type = type != nullptr ? *type : "application/octet-stream";
   }
   authz::Decision decision = policy->decide(identity_, request.method, route, body, body_type);
+  // What the request acts on or mounts at the engine (a sandboxed role's exec into an admin's container), as
+  // the engine holds it now.
+  for (std::size_t i = 0; decision.allowed && i < decision.to_inspect.size(); ++i) {
+    authz::EngineObject object = decision.to_inspect[i];  // judging may add to the list
+    std::string path = authz::inspect_path(object);
+    std::pair<int, std::string> answer{0, {}};
+    std::string cause;
+    if (!path.empty()) {
+      try {
+        answer = co_await ask_engine(path);
+      } catch (...) {
+        cause = describe(std::current_exception());
+      }
+    }
+    if (!cause.empty()) {
+      record.event.status = 502;
+      co_await respond_error(502, "the Docker engine at " + engine_address_.text + " did not say what " +
+                                      authz::describe(object) + " is, which the sandbox judges first: " + cause);
+      co_return false;
+    }
+    policy->judge_inspected(decision, identity_, request.method, route, object, answer.first, answer.second);
+  }
   record.event.decision = decision.allowed ? "allow" : "deny";
   if (audit_ != nullptr) {
     record.event.role = decision.role;

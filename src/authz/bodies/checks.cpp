@@ -60,6 +60,15 @@ Denial host_path(std::string_view source, const Context& c) {
   return "binds host path " + quoted(source) + ", outside the role's bind_prefixes";
 }
 
+// A volume mounted by name may exist already, made by someone else with options a sandboxed role could not
+// give (o=bind, device=/): the caller judges it as the engine holds it. An empty name is a new volume.
+void note_volume(std::string_view name, const Context& c) {
+  if (c.named_volumes == nullptr || name.empty()) return;
+  if (std::find(c.named_volumes->begin(), c.named_volumes->end(), name) == c.named_volumes->end()) {
+    c.named_volumes->emplace_back(name);
+  }
+}
+
 // A network named by the client: the predefined host network and another container's namespace hand
 // over the host's or that container's network stack. A network may be named by its ID or an ID prefix
 // (hex), which could be the host network's: such names are refused too.
@@ -152,6 +161,8 @@ Denial binds(const Json& v, const Context& c) {
     std::string_view source = spec.substr(0, colon);
     if (!source.empty() && source.front() == '/') {
       if (auto d = host_path(source, c)) return d;
+    } else {
+      note_volume(source, c);
     }
   }
   return std::nullopt;
@@ -162,6 +173,7 @@ Denial binds(const Json& v, const Context& c) {
 Denial mount(const Json& v, const Context& c) {
   std::string_view type = string_member(v, "type");
   if (type == "bind") return host_path(string_member(v, "source"), c);
+  if (type == "volume") note_volume(string_member(v, "source"), c);
   if (type == "volume" || type == "tmpfs") return std::nullopt;
   return "has type " + quoted(type) + " (allowed: bind under the role's bind_prefixes, volume, tmpfs)";
 }
@@ -241,10 +253,13 @@ Denial security_opt(const Json& v, const Context&) {
 }
 
 namespace {
-// A non-empty list replaces the engine's defaults (daemon/oci_linux.go): every default must stay.
-Denial keeps_defaults(const Json& v, const std::vector<std::string_view>& defaults) {
+// A non-empty list replaces the engine's defaults (daemon/oci_linux.go): every default must stay. What an
+// engine stored holds its own defaults, which before engine 25.0 lacked /sys/devices/virtual/powercap (a
+// power-use side channel, not host access): such a list is the engine's and passes.
+Denial keeps_defaults(const Json& v, const std::vector<std::string_view>& defaults, const Context& c) {
   if (v.items.empty()) return std::nullopt;  // [] is refused by the row's zero-value rule below
   for (auto path : defaults) {
+    if (c.engine_state && path == "/sys/devices/virtual/powercap") continue;
     if (std::none_of(v.items.begin(), v.items.end(), [&](const Json& i) { return i.text == path; })) {
       return "drops the engine's default " + quoted(path) + " (a list replaces the defaults: keep them all)";
     }
@@ -253,14 +268,14 @@ Denial keeps_defaults(const Json& v, const std::vector<std::string_view>& defaul
 }
 }  // namespace
 
-Denial masked_paths(const Json& v, const Context&) {
+Denial masked_paths(const Json& v, const Context& c) {
   if (v.kind == Kind::array && v.items.empty()) return "is empty, which unmasks the kernel's paths";
-  return keeps_defaults(v, default_masked_paths());
+  return keeps_defaults(v, default_masked_paths(), c);
 }
 
-Denial readonly_paths(const Json& v, const Context&) {
+Denial readonly_paths(const Json& v, const Context& c) {
   if (v.kind == Kind::array && v.items.empty()) return "is empty, which makes /proc/sys and others writable";
-  return keeps_defaults(v, default_readonly_paths());
+  return keeps_defaults(v, default_readonly_paths(), c);
 }
 
 // runc applies only namespaced sysctls (libcontainer/configs/validate): the IPC ones, fs.mqueue.* and,

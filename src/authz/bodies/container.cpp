@@ -194,7 +194,6 @@ constexpr std::array kHostConfigTailFields = {
 };
 constexpr auto kHostConfigFields =
     concat(concat(kHostConfigOwnFields, kResourcesFields), kHostConfigTailFields);
-constexpr Shape kHostConfig{"container.HostConfig", kHostConfigFields};
 
 // api/types/network.
 constexpr std::array kEndpointIPAMConfigFields = {ok("IPv4Address", W::string), ok("IPv6Address", W::string),
@@ -236,10 +235,15 @@ constexpr auto kContainerUpdateFields = concat(kResourcesFields, kUpdateOwnField
 
 }  // namespace
 
+constexpr Shape kHostConfig{"container.HostConfig", kHostConfigFields};
 constexpr Shape kHealthConfig{"container.HealthConfig", kHealthConfigFields};
 constexpr Shape kUlimit{"units.Ulimit", kUlimitFields};
 constexpr Shape kMount{"mount.Mount", kMountFields, c::mount};
 constexpr Shape kContainerCreate{"runconfig.ContainerConfigWrapper", kContainerCreateFields};
 constexpr Shape kContainerUpdate{"container.UpdateConfig", kContainerUpdateFields};
+
+const Shape& host_config() {
+  return kHostConfig;
+}
 
 }  // namespace dockgate::authz::bodies

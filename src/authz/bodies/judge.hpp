@@ -21,6 +21,10 @@ Denial judge_body(std::string_view endpoint, std::string_view body, const Contex
 // The walk itself, for one object against one shape (what judge_body does for a body's top level).
 Denial judge_object(const Json& object, const Shape& shape, const Context& context);
 
+// The shape of container.HostConfig, for judging the one a container was created with, as the engine
+// stored it.
+const Shape& host_config();
+
 // The same for the query of POST /build: every key the engine reads (api/server/router/build), judged as
 // Go's url.ParseQuery and FormValue read it; an unknown or repeated key is refused.
 Denial judge_build_query(std::string_view query, const Context& context);

@@ -39,9 +39,15 @@ enum class Verdict : unsigned char {
   refused,   // only the zero value: absent, null, false, "", 0, [] or {}
 };
 
-// What a check knows besides the value: the role's allowed bind-mount sources.
+// What a check knows besides the value, and what it reports back.
 struct Context {
-  const std::vector<std::string>* bind_prefixes = nullptr;
+  const std::vector<std::string>* bind_prefixes = nullptr;  // the role's allowed bind-mount sources
+  // The value is what the engine stored (a container's HostConfig as inspected), not what a request asks:
+  // lists of engine defaults hold the defaults of the engine version that created the object.
+  bool engine_state = false;
+  // When set, the checks add the names of the existing volumes the value mounts (a Binds "name:/dst", a
+  // volume Mount's Source): what the engine will use as the engine holds it, to be judged there.
+  std::vector<std::string>* named_volumes = nullptr;
 };
 
 // A check's verdict on a value of the right kind: nullopt when allowed, otherwise why not, in words that

@@ -36,6 +36,7 @@ constexpr std::array<Field, A + B> concat(const std::array<Field, A>& a, const s
 }
 
 // Shapes from container.cpp that service specs use too.
+extern const Shape kHostConfig;
 extern const Shape kMount;
 extern const Shape kHealthConfig;
 extern const Shape kUlimit;

@@ -188,3 +188,45 @@ TEST(Sandbox, BindPrefixesCompareWholeComponents) {
 
 }  // namespace
 }  // namespace dockgate::authz
+
+namespace dockgate::authz {
+namespace {
+
+TEST(Policy, SandboxedRequestsNameWhatTheEngineMustBeAskedAbout) {
+  using Kind = EngineObject::Kind;
+  Decision exec = decide("op", "POST", "/v1.41/containers/agent/exec", R"({"Cmd":["sh"]})");
+  ASSERT_TRUE(exec.allowed) << exec.reason;
+  EXPECT_EQ(exec.to_inspect, (std::vector<EngineObject>{{Kind::container, "agent"}}));
+  Decision create = decide("op", "POST", "/v1.41/containers/create",
+                           R"({"Image":"busybox","HostConfig":{"Binds":["data:/d","/tmp-anon"],)"
+                           R"("Mounts":[{"Type":"volume","Source":"cache","Target":"/c"}]}})");
+  ASSERT_TRUE(create.allowed) << create.reason;
+  EXPECT_EQ(create.to_inspect, (std::vector<EngineObject>{{Kind::volume, "data"}, {Kind::volume, "cache"}}));
+  // Roles without the sandbox, and endpoints that hand nothing over, ask nothing.
+  EXPECT_TRUE(decide("root-1", "POST", "/v1.41/containers/agent/exec", R"({"Cmd":["sh"]})").to_inspect.empty());
+  EXPECT_TRUE(decide("op", "POST", "/v1.41/containers/agent/stop").to_inspect.empty());
+}
+
+TEST(Policy, AnInspectedObjectThatEscapesDeniesTheRequestByName) {
+  auto p = policy();
+  tls::Identity op = who("op");
+  Route r = route("POST", "/v1.41/exec/e1/start");
+  Decision d = p->decide(op, "POST", r, std::string("{}"));
+  ASSERT_TRUE(d.allowed) << d.reason;
+  ASSERT_EQ(d.to_inspect.size(), 1u);
+  p->judge_inspected(d, op, "POST", r, d.to_inspect[0], 200,
+                     R"({"ID":"e1","ProcessConfig":{"privileged":false},"ContainerID":"c1"})");
+  ASSERT_TRUE(d.allowed);
+  ASSERT_EQ(d.to_inspect.size(), 2u);  // the exec's container is next
+  p->judge_inspected(d, op, "POST", r, d.to_inspect[1], 200,
+                     R"({"Id":"c1","HostConfig":{"Privileged":true}})");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.rule, "role operator: container sandbox");
+  EXPECT_EQ(d.reason,
+            "CN=op (role operator) may not POST /exec/e1/start (exec.start): container \"c1\" "
+            "HostConfig.Privileged is set: it gives the container every capability and every host device");
+  EXPECT_TRUE(d.to_inspect.empty());
+}
+
+}  // namespace
+}  // namespace dockgate::authz

@@ -1,0 +1,154 @@
+// Which endpoints act on a container or exec that must be judged, and the judgement of what the engine
+// answers about each object (moby 20.10's inspect types: types.ContainerJSON, backend.ExecInspect,
+// volume.Volume).
+#include "authz/targets.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "authz/bodies/checks.hpp"
+#include "authz/bodies/judge.hpp"
+#include "authz/json.hpp"
+
+namespace dockgate::authz {
+namespace {
+
+using Kind = EngineObject::Kind;
+
+// Endpoints that run the container, reach into its file system (mounts included) or its processes' streams,
+// or change it: with an escaping container each would hand over what it holds. Others (inspect, logs, stop,
+// kill, remove, export of the image layers) do not.
+struct ActedOn {
+  std::string_view endpoint;
+  Kind kind;
+};
+constexpr std::array<ActedOn, 10> kActedOn = {{
+    {"container.exec", Kind::container},
+    {"container.attach", Kind::container},
+    {"container.attach.ws", Kind::container},
+    {"container.archive.get", Kind::container},
+    {"container.archive.stat", Kind::container},
+    {"container.archive.put", Kind::container},
+    {"container.start", Kind::container},
+    {"container.restart", Kind::container},
+    {"container.update", Kind::container},
+    {"exec.start", Kind::exec},
+}};
+
+// What the engine accepts as a container's, an exec's or a local volume's name
+// (daemon/names: [a-zA-Z0-9][a-zA-Z0-9_.-]*; IDs are hex): nothing else can name an object it holds.
+bool plain_name(std::string_view name) {
+  if (name.empty() || name.size() > 256) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  return alnum(name.front()) && std::all_of(name.begin(), name.end(), [&](char c) {
+           return alnum(c) || c == '_' || c == '.' || c == '-';
+         });
+}
+
+const Json* member(const Json& object, std::string_view key) {
+  for (const auto& m : object.members) {
+    if (m.key == key) return &m.value;
+  }
+  return nullptr;
+}
+
+bodies::Denial judge_container(const Json& root, const bodies::Context& context, std::vector<EngineObject>& more) {
+  const Json* host_config = member(root, "HostConfig");
+  if (host_config == nullptr || host_config->kind != Json::Kind::object) {
+    return std::string("the engine's answer has no HostConfig to judge");
+  }
+  std::vector<std::string> volumes;
+  bodies::Context stored = context;
+  stored.engine_state = true;
+  stored.named_volumes = &volumes;
+  if (auto d = bodies::judge_object(*host_config, bodies::host_config(), stored)) return "HostConfig." + *d;
+  for (auto& v : volumes) more.push_back({Kind::volume, std::move(v)});
+  return std::nullopt;
+}
+
+// An exec an administrator made with --privileged runs with every capability whoever starts it.
+bodies::Denial judge_exec(const Json& root, std::vector<EngineObject>& more) {
+  const Json* process = member(root, "ProcessConfig");
+  const Json* privileged = process != nullptr ? member(*process, "privileged") : nullptr;
+  const Json* container = member(root, "ContainerID");
+  if (privileged == nullptr || privileged->kind != Json::Kind::boolean || container == nullptr ||
+      container->kind != Json::Kind::string) {
+    return std::string("the engine's answer does not say whether it is privileged and where it runs");
+  }
+  if (privileged->boolean) return std::string("runs privileged (docker exec --privileged)");
+  more.push_back({Kind::container, std::string(container->text)});
+  return std::nullopt;
+}
+
+// A volume is the local driver's own directory unless its options mount something else there (o=bind,
+// device=/): the same rules as for creating one.
+bodies::Denial judge_volume(const Json& root, const bodies::Context& context) {
+  const Json* driver = member(root, "Driver");
+  if (driver == nullptr || driver->kind != Json::Kind::string) {
+    return std::string("the engine's answer does not name its driver");
+  }
+  if (auto d = bodies::checks::volume_driver(*driver, context)) return "Driver " + *d;
+  const Json* options = member(root, "Options");
+  if (options == nullptr || options->kind == Json::Kind::null) return std::nullopt;
+  if (options->kind != Json::Kind::object) return std::string("the engine's answer has Options of an odd kind");
+  if (auto d = bodies::checks::volume_options(*options, context)) return "Options " + *d;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<EngineObject> acted_on(const Route& route) {
+  if (route.endpoint == nullptr) return std::nullopt;
+  const std::string_view name = route.endpoint->name;
+  auto row = std::find_if(kActedOn.begin(), kActedOn.end(), [&](const ActedOn& a) { return a.endpoint == name; });
+  if (row == kActedOn.end()) return std::nullopt;
+  // Every such path is /containers/{}/... or /exec/{}/...: the object is the second segment.
+  std::string_view path = route.path;
+  std::size_t start = path.find('/', 1);
+  if (start == std::string_view::npos) return std::nullopt;
+  std::size_t end = path.find('/', start + 1);
+  return EngineObject{row->kind, std::string(path.substr(start + 1, end == std::string_view::npos ? end : end - start - 1))};
+}
+
+std::string inspect_path(const EngineObject& object) {
+  if (!plain_name(object.name)) return {};
+  switch (object.kind) {
+    case Kind::container:
+      return "/containers/" + object.name + "/json";
+    case Kind::exec:
+      return "/exec/" + object.name + "/json";
+    case Kind::volume:
+      return "/volumes/" + object.name;
+  }
+  return {};
+}
+
+std::string describe(const EngineObject& object) {
+  const char* kind = object.kind == Kind::container ? "container" : object.kind == Kind::exec ? "exec" : "volume";
+  return std::string(kind) + " \"" + object.name + "\"";
+}
+
+bodies::Denial judge_inspected(const EngineObject& object, int status, std::string_view body,
+                               const bodies::Context& context, std::vector<EngineObject>& more) {
+  if (status == 404) return std::nullopt;
+  if (status != 200) {
+    return "the engine answered " + std::to_string(status) + " when asked what it is, so the sandbox cannot judge it";
+  }
+  try {
+    JsonDocument doc(body);
+    if (doc.root().kind != Json::Kind::object) return std::string("the engine's answer is not a JSON object");
+    switch (object.kind) {
+      case Kind::container:
+        return judge_container(doc.root(), context, more);
+      case Kind::exec:
+        return judge_exec(doc.root(), more);
+      case Kind::volume:
+        return judge_volume(doc.root(), context);
+    }
+  } catch (const JsonError& e) {
+    return std::string("the engine's answer is not plain JSON: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+}  // namespace dockgate::authz

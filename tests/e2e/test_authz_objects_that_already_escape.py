@@ -1,0 +1,131 @@
+"""Objects an administrator made with what the sandbox refuses to create: a container with a host bind, an exec
+made with --privileged, a volume that binds a host directory. The operator may not use them (exec, attach,
+cp in or out, start, restart, update, start the exec, mount the volume), and afterwards the engine, asked
+over its own socket, shows that nothing ran, changed or was written. The same requests on objects made the
+ordinary way are allowed."""
+import json
+import subprocess
+
+import pytest
+
+from harness import Gateway, dockgate, docker_clis, free_port, read_response, tls_client_env, tls_socket
+
+
+@pytest.fixture(scope="module")
+def host(engine, tmp_path_factory):
+    base = tmp_path_factory.mktemp("escaping")
+    state = base / "state"
+    dockgate("certs", "init", "--dir", state)
+    dockgate("certs", "issue", "client", "bob", "--dir", state)
+    policy = base / "policy.json"
+    policy.write_text(json.dumps({"bindings": [{"identities": ["bob"], "role": "operator"}]}))
+    hostdir = base / "host-files"  # stands in for the host's root: outside every bind prefix
+    hostdir.mkdir()
+    (hostdir / "secret").write_text("host-secret\n")
+
+    def admin(*args, check=True):
+        r = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=60,
+                           env={"DOCKER_HOST": engine.host, "PATH": "/usr/local/bin:/usr/bin:/bin"})
+        assert r.returncode == 0 or not check, r.stderr
+        return r.stdout.strip()
+
+    admin("run", "-d", "--name", "agent", "-v", f"{hostdir}:/host", "busybox", "sleep", "600")
+    admin("create", "--name", "agent-stopped", "-v", f"{hostdir}:/host", "busybox", "sleep", "600")
+    admin("run", "-d", "--name", "plain", "busybox", "sleep", "600")
+    admin("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", f"device={hostdir}", "bindvol")
+    admin("volume", "create", "plainvol")
+    port = free_port()
+    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}", f"--policy={policy}"], state)
+    g.start(wait_for_port=port)
+    yield {"port": port, "state": state, "base": base, "hostdir": hostdir, "admin": admin}
+    g.stop()
+
+
+def bob(host, *args, cli=None):
+    env = tls_client_env(host["port"], host["state"] / "clients" / "bob", host["base"] / "config-bob")
+    return subprocess.run([cli or docker_clis()[0], *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def raw(host, method, path, body=b""):
+    with tls_socket(host["port"], cert_path=host["state"] / "clients" / "bob") as s:
+        s.settimeout(10)
+        head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        if body:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        s.sendall(head.encode() + b"\r\n" + body)
+        status, _, answer = read_response(s)
+        return status, answer
+
+
+def inspect(host, kind, name):
+    return json.loads(host["admin"](kind, "inspect", name))[0]
+
+
+BIND = "HostConfig.Binds binds host path"
+
+
+@pytest.mark.parametrize("cli", docker_clis(), ids=lambda c: c.replace("/", "_"))
+def test_operator_cannot_use_an_admins_container_with_a_host_bind(host, cli, tmp_path):
+    (tmp_path / "payload").write_text("x\n")
+    before = inspect(host, "container", "agent")
+    refused = {
+        "exec": bob(host, "exec", "agent", "cat", "/host/secret", cli=cli),
+        "cp out": bob(host, "cp", "agent:/host/secret", str(tmp_path / "copied"), cli=cli),
+        "cp in": bob(host, "cp", str(tmp_path / "payload"), "agent:/host/payload", cli=cli),
+        "restart": bob(host, "restart", "agent", cli=cli),
+        "update": bob(host, "update", "--memory", "64m", "--memory-swap", "128m", "agent", cli=cli),
+        "start": bob(host, "start", "agent-stopped", cli=cli),
+    }
+    for what, r in refused.items():
+        assert r.returncode != 0, what
+        assert 'container "agent' in r.stderr and BIND in r.stderr and "CN=bob (role operator)" in r.stderr, \
+            (what, r.stderr)
+        assert "host-secret" not in r.stdout, what
+    status, answer = raw(host, "POST", "/v1.41/containers/agent/attach?stream=1&stdout=1&logs=1")
+    assert status == 403 and BIND.encode() in answer, answer
+    assert not (tmp_path / "copied").exists() and not (host["hostdir"] / "payload").exists()
+    after = inspect(host, "container", "agent")
+    assert after["ExecIDs"] is None, "an exec was created in the admin's container"
+    assert after["State"]["StartedAt"] == before["State"]["StartedAt"], "the container was restarted"
+    assert after["HostConfig"]["Memory"] == 0, "the container was updated"
+    assert inspect(host, "container", "agent-stopped")["State"]["Running"] is False
+
+
+def engine_api(engine, path, body=None):
+    """Asks the engine itself, over its own socket."""
+    args = ["curl", "-sf", "--unix-socket", str(engine.socket), f"http://engine{path}"]
+    if body is not None:
+        args += ["-XPOST", "-H", "Content-Type: application/json", "-d", body]
+    return json.loads(subprocess.run(args, capture_output=True, text=True, check=True, timeout=30).stdout)
+
+
+def test_operator_cannot_start_an_admins_privileged_exec(host, engine):
+    exec_id = engine_api(engine, "/containers/plain/exec", '{"Cmd":["true"],"Privileged":true}')["Id"]
+    status, answer = raw(host, "POST", f"/v1.41/exec/{exec_id}/start", b'{"Detach":true}')
+    assert status == 403 and b"runs privileged" in answer, answer
+    started = engine_api(engine, f"/exec/{exec_id}/json")
+    assert started["Running"] is False and started["ExitCode"] is None and started["Pid"] == 0, started
+
+
+def test_operator_cannot_mount_an_admins_volume_that_binds_the_host(host):
+    for args in (["-v", "bindvol:/x"], ["--mount", "type=volume,source=bindvol,target=/x"]):
+        r = bob(host, "run", "--rm", *args, "busybox", "sh", "-c", "cat /x/secret; touch /x/owned")
+        assert r.returncode != 0 and 'volume "bindvol" Options' in r.stderr, r.stderr
+        assert "host-secret" not in r.stdout
+    assert not (host["hostdir"] / "owned").exists()
+    names = [c for c in host["admin"]("ps", "-aq", "--filter", "volume=bindvol").split()]
+    assert len(names) == 0, "a container mounting bindvol was created"
+
+
+def test_the_same_requests_on_ordinary_objects_are_allowed(host, tmp_path):
+    (tmp_path / "payload").write_text("payload\n")
+    assert bob(host, "exec", "plain", "true").returncode == 0
+    put = bob(host, "cp", str(tmp_path / "payload"), "plain:/tmp/payload")
+    assert put.returncode == 0, put.stderr
+    got = bob(host, "cp", "plain:/tmp/payload", str(tmp_path / "back"))
+    assert got.returncode == 0 and (tmp_path / "back").read_text() == "payload\n", got.stderr
+    assert bob(host, "restart", "-t", "0", "plain").returncode == 0
+    for volume in ("plainvol", "fresh-by-operator"):
+        r = bob(host, "run", "--rm", "-v", f"{volume}:/v", "busybox", "sh", "-c", "echo ok > /v/f && cat /v/f")
+        assert r.returncode == 0 and r.stdout == "ok\n", r.stderr
+    assert inspect(host, "volume", "fresh-by-operator")["Options"] is None

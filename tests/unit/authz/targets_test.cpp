@@ -1,0 +1,173 @@
+// The objects a request acts on, and the judgement of what the engine answers about them (answers as a
+// real dockerd 20.10 gives them).
+#include "authz/targets.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dockgate::authz {
+namespace {
+
+using Kind = EngineObject::Kind;
+
+// GET /containers/plain/json of `docker run -d --name plain busybox sleep 1000`, HostConfig whole.
+const std::string kPlainHostConfig =
+    R"({"Binds":null,"ContainerIDFile":"","LogConfig":{"Type":"json-file","Config":{}},"NetworkMode":"default","PortBindings":{},"RestartPolicy":{"Name":"no","MaximumRetryCount":0},"AutoRemove":false,"VolumeDriver":"","VolumesFrom":null,"CapAdd":null,"CapDrop":null,"CgroupnsMode":"host","Dns":[],"DnsOptions":[],"DnsSearch":[],"ExtraHosts":null,"GroupAdd":null,"IpcMode":"private","Cgroup":"","Links":null,"OomScoreAdj":0,"PidMode":"","Privileged":false,"PublishAllPorts":false,"ReadonlyRootfs":false,"SecurityOpt":null,"UTSMode":"","UsernsMode":"","ShmSize":67108864,"Runtime":"runc","ConsoleSize":[0,0],"Isolation":"","CpuShares":0,"Memory":0,"NanoCpus":0,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":[],"BlkioDeviceReadBps":[],"BlkioDeviceWriteBps":[],"BlkioDeviceReadIOps":[],"BlkioDeviceWriteIOps":[],"CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":[],"DeviceCgroupRules":null,"DeviceRequests":null,"KernelMemory":0,"KernelMemoryTCP":0,"MemoryReservation":0,"MemorySwap":0,"MemorySwappiness":null,"OomKillDisable":false,"PidsLimit":null,"Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"MaskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware"],"ReadonlyPaths":["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]})";
+
+std::string container_json(const std::string& host_config) {
+  return R"({"Id":"d85da16d","Name":"/c","HostConfig":)" + host_config + "}";
+}
+
+// The plain container's HostConfig with one member replaced.
+std::string with(const std::string& key, const std::string& value) {
+  std::string hc = kPlainHostConfig;
+  std::string needle = "\"" + key + "\":";
+  std::size_t at = hc.find(needle);
+  EXPECT_NE(at, std::string::npos) << key;
+  std::size_t start = at + needle.size();
+  int depth = 0;
+  std::size_t end = start;
+  for (; end < hc.size(); ++end) {
+    char c = hc[end];
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') {
+      if (depth == 0) break;
+      --depth;
+    }
+    if (c == ',' && depth == 0) break;
+  }
+  return hc.replace(start, end - start, value);
+}
+
+bodies::Denial judge(Kind kind, const std::string& body, std::vector<EngineObject>* more = nullptr,
+                     int status = 200) {
+  static const std::vector<std::string> prefixes = {"/srv"};
+  std::vector<EngineObject> ignored;
+  return judge_inspected({kind, "x"}, status, body, bodies::Context{&prefixes}, more != nullptr ? *more : ignored);
+}
+
+TEST(Targets, EndpointsThatHandOverAContainerNameIt) {
+  auto of = [](std::string_view method, std::string_view target) { return acted_on(route(method, target)); };
+  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
+           {"POST", "/v1.41/containers/agent/exec"},
+           {"POST", "/containers/agent/attach?stream=1"},
+           {"GET", "/containers/agent/attach/ws"},
+           {"GET", "/containers/agent/archive?path=/"},
+           {"HEAD", "/containers/agent/archive?path=/"},
+           {"PUT", "/containers/agent/archive?path=/"},
+           {"POST", "/containers/agent/start"},
+           {"POST", "/containers/agent/restart"},
+           {"POST", "/containers/agent/update"}}) {
+    auto object = of(method, target);
+    ASSERT_TRUE(object) << method << " " << target;
+    EXPECT_EQ(*object, (EngineObject{Kind::container, "agent"})) << target;
+  }
+  EXPECT_EQ(of("POST", "/v1.41/exec/abc123/start"), (EngineObject{Kind::exec, "abc123"}));
+  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
+           {"GET", "/containers/agent/json"},
+           {"GET", "/containers/agent/logs"},
+           {"POST", "/containers/agent/stop"},
+           {"DELETE", "/containers/agent"},
+           {"POST", "/containers/create"},
+           {"POST", "/exec/abc/resize"}}) {
+    EXPECT_FALSE(of(method, target)) << method << " " << target;
+  }
+}
+
+TEST(Targets, InspectPathsTakeOnlyNamesTheEngineCouldHold) {
+  EXPECT_EQ(inspect_path({Kind::container, "agent"}), "/containers/agent/json");
+  EXPECT_EQ(inspect_path({Kind::exec, "7bbe04"}), "/exec/7bbe04/json");
+  EXPECT_EQ(inspect_path({Kind::volume, "data_1.x-y"}), "/volumes/data_1.x-y");
+  for (const char* odd : {"", "a b", "../x", "a/b", "a?b", "a%2e", ".hidden", "_x", "caf\xc3\xa9"}) {
+    EXPECT_EQ(inspect_path({Kind::volume, odd}), "") << odd;
+  }
+  EXPECT_EQ(describe({Kind::volume, "v"}), "volume \"v\"");
+}
+
+TEST(Targets, AContainerTheEngineMadeByDefaultPasses) {
+  std::vector<EngineObject> more;
+  EXPECT_EQ(judge(Kind::container, container_json(kPlainHostConfig), &more), std::nullopt);
+  EXPECT_TRUE(more.empty());
+  // The defaults an engine of 25.0 or later stores, with /sys/devices/virtual/powercap, pass too.
+  std::string newer = with("MaskedPaths",
+                           R"(["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats",)"
+                           R"("/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi",)"
+                           R"("/sys/firmware","/sys/devices/virtual/powercap"])");
+  EXPECT_EQ(judge(Kind::container, container_json(newer)), std::nullopt);
+}
+
+TEST(Targets, AContainerThatEscapesIsRefusedByItsField) {
+  struct Case {
+    const char* key;
+    const char* value;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"Binds", R"(["/:/host"])", "HostConfig.Binds binds host path \"/\""},
+           {"Privileged", "true", "HostConfig.Privileged is set"},
+           {"NetworkMode", R"("host")", "HostConfig.NetworkMode"},
+           {"PidMode", R"("host")", "HostConfig.PidMode"},
+           {"CapAdd", R"(["SYS_ADMIN"])", "HostConfig.CapAdd adds \"SYS_ADMIN\""},
+           {"SecurityOpt", R"(["seccomp=unconfined"])", "HostConfig.SecurityOpt"},
+           {"MaskedPaths", "[]", "HostConfig.MaskedPaths is empty"},
+           {"ReadonlyPaths", R"(["/proc/sys"])", "HostConfig.ReadonlyPaths drops"},
+           {"Devices", R"([{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}])",
+            "HostConfig.Devices is set"},
+           {"VolumesFrom", R"(["agent"])", "HostConfig.VolumesFrom is set"},
+       }) {
+    auto d = judge(Kind::container, container_json(with(c.key, c.value)));
+    ASSERT_TRUE(d) << c.key;
+    EXPECT_NE(d->find(c.says), std::string::npos) << *d;
+  }
+  // A bind under the role's prefixes is as a request could have asked.
+  EXPECT_EQ(judge(Kind::container, container_json(with("Binds", R"(["/srv/data:/data:ro"])"))), std::nullopt);
+}
+
+TEST(Targets, AContainersNamedVolumesAreJudgedNext) {
+  std::vector<EngineObject> more;
+  std::string hc = with("Binds", R"(["hostroot:/hr","/srv/x:/x","/anonymous"])");
+  hc.insert(1, R"("Mounts":[{"Type":"volume","Source":"cache","Target":"/c"},{"Type":"volume","Target":"/a"}],)");
+  EXPECT_EQ(judge(Kind::container, container_json(hc), &more), std::nullopt);
+  EXPECT_EQ(more, (std::vector<EngineObject>{{Kind::volume, "cache"}, {Kind::volume, "hostroot"}}));
+}
+
+TEST(Targets, AnExecIsItsPrivilegeAndItsContainer) {
+  std::vector<EngineObject> more;
+  const char* privileged =
+      R"({"ID":"7bbe04","Running":false,"ExitCode":null,"ProcessConfig":{"tty":false,"entrypoint":"true",)"
+      R"("arguments":[],"privileged":true},"ContainerID":"d85da16d","Pid":0})";
+  auto d = judge(Kind::exec, privileged, &more);
+  ASSERT_TRUE(d);
+  EXPECT_NE(d->find("privileged"), std::string::npos);
+  EXPECT_TRUE(more.empty());
+  std::string plain = privileged;
+  plain.replace(plain.find("\"privileged\":true"), 17, "\"privileged\":false");
+  EXPECT_EQ(judge(Kind::exec, plain, &more), std::nullopt);
+  EXPECT_EQ(more, (std::vector<EngineObject>{{Kind::container, "d85da16d"}}));
+  EXPECT_TRUE(judge(Kind::exec, R"({"ID":"7bbe04","ContainerID":"d85da16d"})"));  // says nothing certain
+}
+
+TEST(Targets, AVolumeIsJudgedAsCreatingItWouldBe) {
+  EXPECT_EQ(judge(Kind::volume, R"({"Driver":"local","Labels":null,"Name":"v","Options":null,"Scope":"local"})"),
+            std::nullopt);
+  EXPECT_EQ(judge(Kind::volume, R"({"Driver":"local","Name":"t","Options":{"type":"tmpfs","device":"tmpfs"}})"),
+            std::nullopt);
+  auto bind = judge(Kind::volume, R"({"Driver":"local","Name":"hostroot","Options":{"device":"/","o":"bind","type":"none"}})");
+  ASSERT_TRUE(bind);
+  EXPECT_NE(bind->find("Options"), std::string::npos) << *bind;
+  EXPECT_TRUE(judge(Kind::volume, R"({"Driver":"rexray","Name":"p","Options":null})"));
+  EXPECT_TRUE(judge(Kind::volume, R"({"Name":"p"})"));
+}
+
+TEST(Targets, OnlyAnAnswerThatSaysSomethingCertainPasses) {
+  EXPECT_EQ(judge(Kind::container, "", nullptr, 404), std::nullopt);  // the request acts on nothing
+  auto failed = judge(Kind::container, R"({"message":"oops"})", nullptr, 500);
+  ASSERT_TRUE(failed);
+  EXPECT_NE(failed->find("500"), std::string::npos);
+  EXPECT_TRUE(judge(Kind::container, R"({"Id":"x"})"));                       // no HostConfig
+  EXPECT_TRUE(judge(Kind::container, R"({"Id":"x","HostConfig":{"Privil)"));  // cut short
+  EXPECT_TRUE(judge(Kind::container, container_json(with("Runtime", R"("kata")"))));
+  EXPECT_TRUE(judge(Kind::container, container_json(R"({"FutureField":1})")));  // unknown: refused by name
+}
+
+}  // namespace
+}  // namespace dockgate::authz
