@@ -79,7 +79,8 @@ class Policy {
   // request decide() allowed: a denial turns `decision` into one; what the object depends on is appended to
   // `decision.to_inspect`.
   void judge_inspected(Decision& decision, const tls::Identity& identity, std::string_view method,
-                       const Route& route, const EngineObject& object, int status, std::string_view body) const;
+                       const Route& route, const EngineObject& object, int status,
+                       std::string_view body) const;
 
   bool is_default() const { return default_; }
   const std::string& source() const { return source_; }

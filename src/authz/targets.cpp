@@ -39,7 +39,9 @@ constexpr std::array<ActedOn, 10> kActedOn = {{
 // (daemon/names: [a-zA-Z0-9][a-zA-Z0-9_.-]*; IDs are hex): nothing else can name an object it holds.
 bool plain_name(std::string_view name) {
   if (name.empty() || name.size() > 256) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
   return alnum(name.front()) && std::all_of(name.begin(), name.end(), [&](char c) {
            return alnum(c) || c == '_' || c == '.' || c == '-';
          });
@@ -52,7 +54,8 @@ const Json* member(const Json& object, std::string_view key) {
   return nullptr;
 }
 
-bodies::Denial judge_container(const Json& root, const bodies::Context& context, std::vector<EngineObject>& more) {
+bodies::Denial judge_container(const Json& root, const bodies::Context& context,
+                               std::vector<EngineObject>& more) {
   const Json* host_config = member(root, "HostConfig");
   if (host_config == nullptr || host_config->kind != Json::Kind::object) {
     return std::string("the engine's answer has no HostConfig to judge");
@@ -90,7 +93,8 @@ bodies::Denial judge_volume(const Json& root, const bodies::Context& context) {
   if (auto d = bodies::checks::volume_driver(*driver, context)) return "Driver " + *d;
   const Json* options = member(root, "Options");
   if (options == nullptr || options->kind == Json::Kind::null) return std::nullopt;
-  if (options->kind != Json::Kind::object) return std::string("the engine's answer has Options of an odd kind");
+  if (options->kind != Json::Kind::object)
+    return std::string("the engine's answer has Options of an odd kind");
   if (auto d = bodies::checks::volume_options(*options, context)) return "Options " + *d;
   return std::nullopt;
 }
@@ -100,14 +104,16 @@ bodies::Denial judge_volume(const Json& root, const bodies::Context& context) {
 std::optional<EngineObject> acted_on(const Route& route) {
   if (route.endpoint == nullptr) return std::nullopt;
   const std::string_view name = route.endpoint->name;
-  auto row = std::find_if(kActedOn.begin(), kActedOn.end(), [&](const ActedOn& a) { return a.endpoint == name; });
+  auto row =
+      std::find_if(kActedOn.begin(), kActedOn.end(), [&](const ActedOn& a) { return a.endpoint == name; });
   if (row == kActedOn.end()) return std::nullopt;
   // Every such path is /containers/{}/... or /exec/{}/...: the object is the second segment.
   std::string_view path = route.path;
   std::size_t start = path.find('/', 1);
   if (start == std::string_view::npos) return std::nullopt;
   std::size_t end = path.find('/', start + 1);
-  return EngineObject{row->kind, std::string(path.substr(start + 1, end == std::string_view::npos ? end : end - start - 1))};
+  return EngineObject{
+      row->kind, std::string(path.substr(start + 1, end == std::string_view::npos ? end : end - start - 1))};
 }
 
 std::string inspect_path(const EngineObject& object) {
@@ -124,7 +130,9 @@ std::string inspect_path(const EngineObject& object) {
 }
 
 std::string describe(const EngineObject& object) {
-  const char* kind = object.kind == Kind::container ? "container" : object.kind == Kind::exec ? "exec" : "volume";
+  const char* kind = object.kind == Kind::container ? "container"
+                     : object.kind == Kind::exec    ? "exec"
+                                                    : "volume";
   return std::string(kind) + " \"" + object.name + "\"";
 }
 
@@ -132,7 +140,8 @@ bodies::Denial judge_inspected(const EngineObject& object, int status, std::stri
                                const bodies::Context& context, std::vector<EngineObject>& more) {
   if (status == 404) return std::nullopt;
   if (status != 200) {
-    return "the engine answered " + std::to_string(status) + " when asked what it is, so the sandbox cannot judge it";
+    return "the engine answered " + std::to_string(status) +
+           " when asked what it is, so the sandbox cannot judge it";
   }
   try {
     JsonDocument doc(body);

@@ -369,7 +369,8 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     if (!cause.empty()) {
       record.event.status = 502;
       co_await respond_error(502, "the Docker engine at " + engine_address_.text + " did not say what " +
-                                      authz::describe(object) + " is, which the sandbox judges first: " + cause);
+                                      authz::describe(object) +
+                                      " is, which the sandbox judges first: " + cause);
       co_return false;
     }
     policy->judge_inspected(decision, identity_, request.method, route, object, answer.first, answer.second);

@@ -203,7 +203,8 @@ TEST(Policy, SandboxedRequestsNameWhatTheEngineMustBeAskedAbout) {
   ASSERT_TRUE(create.allowed) << create.reason;
   EXPECT_EQ(create.to_inspect, (std::vector<EngineObject>{{Kind::volume, "data"}, {Kind::volume, "cache"}}));
   // Roles without the sandbox, and endpoints that hand nothing over, ask nothing.
-  EXPECT_TRUE(decide("root-1", "POST", "/v1.41/containers/agent/exec", R"({"Cmd":["sh"]})").to_inspect.empty());
+  EXPECT_TRUE(
+      decide("root-1", "POST", "/v1.41/containers/agent/exec", R"({"Cmd":["sh"]})").to_inspect.empty());
   EXPECT_TRUE(decide("op", "POST", "/v1.41/containers/agent/stop").to_inspect.empty());
 }
 

@@ -42,33 +42,34 @@ bodies::Denial judge(Kind kind, const std::string& body, std::vector<EngineObjec
                      int status = 200) {
   static const std::vector<std::string> prefixes = {"/srv"};
   std::vector<EngineObject> ignored;
-  return judge_inspected({kind, "x"}, status, body, bodies::Context{&prefixes}, more != nullptr ? *more : ignored);
+  return judge_inspected({kind, "x"}, status, body, bodies::Context{&prefixes},
+                         more != nullptr ? *more : ignored);
 }
 
 TEST(Targets, EndpointsThatHandOverAContainerNameIt) {
   auto of = [](std::string_view method, std::string_view target) { return acted_on(route(method, target)); };
-  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
-           {"POST", "/v1.41/containers/agent/exec"},
-           {"POST", "/containers/agent/attach?stream=1"},
-           {"GET", "/containers/agent/attach/ws"},
-           {"GET", "/containers/agent/archive?path=/"},
-           {"HEAD", "/containers/agent/archive?path=/"},
-           {"PUT", "/containers/agent/archive?path=/"},
-           {"POST", "/containers/agent/start"},
-           {"POST", "/containers/agent/restart"},
-           {"POST", "/containers/agent/update"}}) {
+  for (auto [method, target] :
+       std::vector<std::pair<const char*, const char*>>{{"POST", "/v1.41/containers/agent/exec"},
+                                                        {"POST", "/containers/agent/attach?stream=1"},
+                                                        {"GET", "/containers/agent/attach/ws"},
+                                                        {"GET", "/containers/agent/archive?path=/"},
+                                                        {"HEAD", "/containers/agent/archive?path=/"},
+                                                        {"PUT", "/containers/agent/archive?path=/"},
+                                                        {"POST", "/containers/agent/start"},
+                                                        {"POST", "/containers/agent/restart"},
+                                                        {"POST", "/containers/agent/update"}}) {
     auto object = of(method, target);
     ASSERT_TRUE(object) << method << " " << target;
     EXPECT_EQ(*object, (EngineObject{Kind::container, "agent"})) << target;
   }
   EXPECT_EQ(of("POST", "/v1.41/exec/abc123/start"), (EngineObject{Kind::exec, "abc123"}));
-  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
-           {"GET", "/containers/agent/json"},
-           {"GET", "/containers/agent/logs"},
-           {"POST", "/containers/agent/stop"},
-           {"DELETE", "/containers/agent"},
-           {"POST", "/containers/create"},
-           {"POST", "/exec/abc/resize"}}) {
+  for (auto [method, target] :
+       std::vector<std::pair<const char*, const char*>>{{"GET", "/containers/agent/json"},
+                                                        {"GET", "/containers/agent/logs"},
+                                                        {"POST", "/containers/agent/stop"},
+                                                        {"DELETE", "/containers/agent"},
+                                                        {"POST", "/containers/create"},
+                                                        {"POST", "/exec/abc/resize"}}) {
     EXPECT_FALSE(of(method, target)) << method << " " << target;
   }
 }
@@ -88,10 +89,10 @@ TEST(Targets, AContainerTheEngineMadeByDefaultPasses) {
   EXPECT_EQ(judge(Kind::container, container_json(kPlainHostConfig), &more), std::nullopt);
   EXPECT_TRUE(more.empty());
   // The defaults an engine of 25.0 or later stores, with /sys/devices/virtual/powercap, pass too.
-  std::string newer = with("MaskedPaths",
-                           R"(["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats",)"
-                           R"("/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi",)"
-                           R"("/sys/firmware","/sys/devices/virtual/powercap"])");
+  std::string newer =
+      with("MaskedPaths", R"(["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats",)"
+                          R"("/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi",)"
+                          R"("/sys/firmware","/sys/devices/virtual/powercap"])");
   EXPECT_EQ(judge(Kind::container, container_json(newer)), std::nullopt);
 }
 
@@ -110,7 +111,8 @@ TEST(Targets, AContainerThatEscapesIsRefusedByItsField) {
            {"SecurityOpt", R"(["seccomp=unconfined"])", "HostConfig.SecurityOpt"},
            {"MaskedPaths", "[]", "HostConfig.MaskedPaths is empty"},
            {"ReadonlyPaths", R"(["/proc/sys"])", "HostConfig.ReadonlyPaths drops"},
-           {"Devices", R"([{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}])",
+           {"Devices",
+            R"([{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}])",
             "HostConfig.Devices is set"},
            {"VolumesFrom", R"(["agent"])", "HostConfig.VolumesFrom is set"},
        }) {
@@ -125,7 +127,8 @@ TEST(Targets, AContainerThatEscapesIsRefusedByItsField) {
 TEST(Targets, AContainersNamedVolumesAreJudgedNext) {
   std::vector<EngineObject> more;
   std::string hc = with("Binds", R"(["hostroot:/hr","/srv/x:/x","/anonymous"])");
-  hc.insert(1, R"("Mounts":[{"Type":"volume","Source":"cache","Target":"/c"},{"Type":"volume","Target":"/a"}],)");
+  hc.insert(
+      1, R"("Mounts":[{"Type":"volume","Source":"cache","Target":"/c"},{"Type":"volume","Target":"/a"}],)");
   EXPECT_EQ(judge(Kind::container, container_json(hc), &more), std::nullopt);
   EXPECT_EQ(more, (std::vector<EngineObject>{{Kind::volume, "cache"}, {Kind::volume, "hostroot"}}));
 }
@@ -147,11 +150,15 @@ TEST(Targets, AnExecIsItsPrivilegeAndItsContainer) {
 }
 
 TEST(Targets, AVolumeIsJudgedAsCreatingItWouldBe) {
-  EXPECT_EQ(judge(Kind::volume, R"({"Driver":"local","Labels":null,"Name":"v","Options":null,"Scope":"local"})"),
-            std::nullopt);
-  EXPECT_EQ(judge(Kind::volume, R"({"Driver":"local","Name":"t","Options":{"type":"tmpfs","device":"tmpfs"}})"),
-            std::nullopt);
-  auto bind = judge(Kind::volume, R"({"Driver":"local","Name":"hostroot","Options":{"device":"/","o":"bind","type":"none"}})");
+  EXPECT_EQ(
+      judge(Kind::volume, R"({"Driver":"local","Labels":null,"Name":"v","Options":null,"Scope":"local"})"),
+      std::nullopt);
+  EXPECT_EQ(
+      judge(Kind::volume, R"({"Driver":"local","Name":"t","Options":{"type":"tmpfs","device":"tmpfs"}})"),
+      std::nullopt);
+  auto bind =
+      judge(Kind::volume,
+            R"({"Driver":"local","Name":"hostroot","Options":{"device":"/","o":"bind","type":"none"}})");
   ASSERT_TRUE(bind);
   EXPECT_NE(bind->find("Options"), std::string::npos) << *bind;
   EXPECT_TRUE(judge(Kind::volume, R"({"Driver":"rexray","Name":"p","Options":null})"));
