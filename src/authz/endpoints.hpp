@@ -42,12 +42,19 @@ enum class Category {
 
 const char* category_name(Category c);
 
+// What of a request's body a sandboxed role's request is judged by.
+enum class BodyJudged : unsigned char {
+  none,   // nothing in it can escape the sandbox
+  whole,  // a JSON body the engine decodes into settings: read whole (at most kMaxInspectedBody) first
+  start,  // a stream the engine treats by its first bytes (an archive's compression): those are judged
+};
+
 struct Endpoint {
   const char* method;   // "GET", "POST", ... ("GET" also matches HEAD)
   const char* pattern;  // "/containers/{}/json"; "{}" is one segment, "{*}" one or more (image names)
   const char* name;     // "container.inspect": what policies and audit name it
   Category category;
-  bool inspect_body;  // the body can ask for more than a container sandbox allows
+  BodyJudged body;
   // When set, the row matches only a request whose (encoded) query this says yes to: the engine does
   // different things on one path by a query parameter (POST /build?remote=URL fetches from the network).
   bool (*query_matches)(std::string_view query) = nullptr;

@@ -283,10 +283,10 @@ const Role* Policy::role_for(const tls::Identity& identity, std::string* matched
   return nullptr;
 }
 
-bool Policy::needs_body(const tls::Identity& identity, const Route& route) const {
-  if (route.endpoint == nullptr || !route.endpoint->inspect_body) return false;
+BodyJudged Policy::judged_body(const tls::Identity& identity, const Route& route) const {
+  if (route.endpoint == nullptr || route.endpoint->body == BodyJudged::none) return BodyJudged::none;
   const Role* role = role_for(identity);
-  return role != nullptr && role->sandbox;
+  return role != nullptr && role->sandbox ? route.endpoint->body : BodyJudged::none;
 }
 
 namespace {
@@ -331,7 +331,11 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
   if (name == "service.update" && query_value(route.query, "rollback") == "previous") {
     return std::string("rolls back to the previous spec, which was never judged");
   }
-  if (!route.endpoint->inspect_body) return std::nullopt;
+  if (route.endpoint->body == BodyJudged::none) return std::nullopt;
+  if (route.endpoint->body == BodyJudged::start) {
+    if (!body) return std::string("the start of the request body could not be read");
+    return bodies::judge_archive_start(*body);
+  }
   if (!bodies::has_schema(name))
     return std::string(name) + " grants what its body asks, which dockgate does not judge";
   if (!body || body->size() > kMaxInspectedBody) {

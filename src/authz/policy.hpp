@@ -66,11 +66,13 @@ class Policy {
   // The role of an identity and the binding pattern that chose it; nullptr when none matches.
   const Role* role_for(const tls::Identity& identity, std::string* matched = nullptr) const;
 
-  // Whether the request body must be read before deciding (the role sandboxes, the endpoint takes one).
-  bool needs_body(const tls::Identity& identity, const Route& route) const;
+  // What of the request body must be read before deciding: the endpoint's BodyJudged when the role
+  // sandboxes, none otherwise.
+  BodyJudged judged_body(const tls::Identity& identity, const Route& route) const;
 
-  // Decides a request. `body` is the whole request body when needs_body() said so; nullopt there means it
-  // could not be read whole within kMaxInspectedBody, which is a denial. `body_type` is the Content-Type of
+  // Decides a request. `body` is what judged_body() asked for: the whole request body (nullopt when it
+  // could not be read whole within kMaxInspectedBody, which is a denial), or its first kJudgedBodyStart
+  // bytes (all of a shorter body). `body_type` is the Content-Type of
   // a request that has a body, "" for one without.
   Decision decide(const tls::Identity& identity, std::string_view method, const Route& route,
                   const std::optional<std::string>& body, std::string_view body_type = {}) const;
@@ -98,6 +100,10 @@ const std::vector<Role>& builtin_roles();
 // The oldest Docker API version a sandboxed role may use: before 1.24 a container's start took a
 // HostConfig in its body.
 constexpr std::string_view kMinSandboxedApi = "1.24";
+
+// For an endpoint whose body's start is judged: the bytes read, the length of the longest compression
+// magic number the engine detects (xz's).
+constexpr std::size_t kJudgedBodyStart = 6;
 
 // Bodies larger than this on an inspected endpoint are denied (4 MiB).
 constexpr std::size_t kMaxInspectedBody = std::size_t{4} << 20;

@@ -41,7 +41,7 @@ void explain(const PolicyFlags& f) {
   std::optional<std::string> body;
   if (!f.body_file.empty()) {
     body = files::read_file(f.body_file, "--body");
-  } else if (p->needs_body(id, route)) {
+  } else if (p->judged_body(id, route) != authz::BodyJudged::none) {
     body = std::string();
   }
   authz::Decision d = p->decide(id, f.method, route, body);
@@ -52,6 +52,9 @@ void explain(const PolicyFlags& f) {
             << "  role:     " << (d.role.empty() ? "(none)" : d.role) << "\n"
             << "  rule:     " << d.rule << "\n";
   if (!d.allowed) std::cout << "  reason:   " << d.reason << "\n";
+  for (const auto& object : d.to_inspect) {
+    std::cout << "  then:     " << authz::describe(object) << " is judged as the engine holds it\n";
+  }
   if (!d.allowed) throw ExitStatus{1};
 }
 

@@ -35,6 +35,29 @@ std::size_t buffered_whole_body(const Framing& framing, std::string_view data) {
   return kNotBuffered;
 }
 
+std::optional<std::string> body_start(const Framing& framing, std::string_view data, std::size_t want) {
+  switch (framing.kind) {
+    case Framing::Kind::none:
+      return std::string();
+    case Framing::Kind::length: {
+      std::size_t n = framing.length < want ? static_cast<std::size_t>(framing.length) : want;
+      if (data.size() < n) return std::nullopt;
+      return std::string(data.substr(0, n));
+    }
+    case Framing::Kind::chunked: {
+      ChunkedScanner scanner;
+      std::string decoded = decode_chunked(data.substr(0, scanner.scan(data)));
+      if (decoded.size() >= want) return decoded.substr(0, want);
+      if (scanner.done()) return decoded;
+      return std::nullopt;
+    }
+    case Framing::Kind::until_close:
+      break;
+  }
+  if (data.size() < want) return std::nullopt;
+  return std::string(data.substr(0, want));
+}
+
 asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
                                           net::Stream& to) {
   std::uint64_t relayed = 0;

@@ -19,6 +19,11 @@ inline constexpr std::size_t kNotBuffered = static_cast<std::size_t>(-1);
 // Lets a small answer go out in one write with its head. Throws BadMessage for broken chunk framing.
 std::size_t buffered_whole_body(const Framing& framing, std::string_view data);
 
+// The first `want` bytes of the body framed by `framing` (decoded from chunked), or all of a shorter body,
+// when `data`, the bytes that follow the head, hold them; nullopt while more are needed. Throws BadMessage
+// for broken chunk framing.
+std::optional<std::string> body_start(const Framing& framing, std::string_view data, std::size_t want);
+
 // Relays the body that follows a head: `buffered` holds bytes already read from `from` (the start of the
 // body, perhaps more); what follows the body stays in it. Returns the bytes relayed. Throws
 // system_error if either side fails, BadMessage for broken chunk framing, and UnexpectedEnd if `from`

@@ -35,7 +35,8 @@ class ChunkedScanner {
   std::size_t line_ = 0;  // bytes in the current size or trailer line, against oversized lines
 };
 
-// The data of a complete chunked body that ChunkedScanner has accepted (extensions and trailers dropped).
+// The data of a chunked body, or of the start of one, that ChunkedScanner has accepted (extensions and
+// trailers dropped; a chunk cut short gives the part there).
 std::string decode_chunked(std::string_view raw);
 
 }  // namespace dockgate::http

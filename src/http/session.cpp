@@ -162,6 +162,23 @@ asio::awaitable<bool> Session::read_head(std::string& head) {
   }
 }
 
+// The first `want` bytes of the request body (all of a shorter body) for a judge that needs only those.
+// They stay in from_client_: the relay sends the body on as it came. Throws BadMessage for broken framing
+// and for a start that does not arrive within the head's time or does not fit the buffer (a padded chunk
+// extension), and UnexpectedEnd when the client leaves first.
+asio::awaitable<std::string> Session::read_body_start(const Framing& framing, std::size_t want) {
+  asio::steady_timer deadline(co_await asio::this_coro::executor, limits_.head_timeout);
+  while (true) {
+    if (auto start = body_start(framing, from_client_.data(), want)) co_return std::move(*start);
+    std::span<char> space = from_client_.space();
+    if (space.empty()) throw BadMessage(400, "the start of the request body does not fit the buffer");
+    auto n = co_await net::before(deadline, client_->read_some(space));
+    if (!n) throw BadMessage(408, "the start of the request body did not arrive in time");
+    if (*n == 0) throw UnexpectedEnd("the connection ended before the request body started");
+    from_client_.commit(*n);
+  }
+}
+
 asio::awaitable<void> Session::run() {
   std::string head;
   try {
@@ -335,7 +352,21 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   // The decision, on exactly what will be forwarded: endpoints whose body can escape the sandbox have the
   // whole body read (up to a cap) and judged first, then sent on with a Content-Length.
   std::optional<std::string> body;
-  if (policy->needs_body(identity_, route)) {
+  const authz::BodyJudged judged = policy->judged_body(identity_, route);
+  if (judged == authz::BodyJudged::start) {
+    // Only the body's first bytes decide (an archive's compression); the body is relayed as usual.
+    std::optional<BadMessage> bad_start;
+    try {
+      body = co_await read_body_start(framing, authz::kJudgedBodyStart);
+    } catch (const BadMessage& e) {
+      bad_start = e;
+    }
+    if (bad_start) {
+      record.event.status = bad_start->status;
+      co_await respond_error(bad_start->status, bad_start->what());
+      co_return false;
+    }
+  } else if (judged == authz::BodyJudged::whole) {
     std::string whole;
     bool complete = co_await read_body(framing, *client_, from_client_, whole, authz::kMaxInspectedBody);
     if (!complete) {
@@ -347,11 +378,12 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     }
   }
   std::string_view body_type;
-  if (framing.kind != Framing::Kind::none || (body && !body->empty())) {
+  if (framing.kind != Framing::Kind::none || (judged == authz::BodyJudged::whole && body && !body->empty())) {
     const std::string_view* type = request.headers.find("Content-Type");
     body_type = type != nullptr ? *type : "application/octet-stream";
   }
   authz::Decision decision = policy->decide(identity_, request.method, route, body, body_type);
+  if (judged == authz::BodyJudged::start) body.reset();  // judged in place: it is relayed as it came
   // What the request acts on or mounts at the engine (a sandboxed role's exec into an admin's container), as
   // the engine holds it now.
   for (std::size_t i = 0; decision.allowed && i < decision.to_inspect.size(); ++i) {

@@ -1,8 +1,11 @@
 """Raw requests that try to sneak a privileged container past the operator role: each is denied (or never
 reaches the engine), and afterwards the engine is asked whether any privileged container exists."""
+import gzip
+import io
 import json
 import os
 import subprocess
+import tarfile
 
 import pytest
 
@@ -163,3 +166,34 @@ def test_attempt_is_denied(operator, engine, name):
         vol = json.loads(subprocess.run(["docker", "volume", "inspect", name], env=env, capture_output=True,
                                         text=True, check=True).stdout)[0]
         assert "bind" not in (vol.get("Options") or {}).get("o", ""), vol
+
+
+def tar_of(name, data):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return raw.getvalue()
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked-one-byte"])
+def test_compressed_archive_upload_is_denied(operator, engine, framing):
+    """Engines before 29.5.1 decompress such an upload with the container's own programs as host root."""
+    env = {**os.environ, "DOCKER_HOST": engine.host}
+    name = f"archive-target-{framing}"
+    subprocess.run(["docker", "create", "--name", name, "busybox", "true"], env=env, capture_output=True, check=True)
+    body = gzip.compress(tar_of("dropped", b"x\n"))
+    path = f"/v1.41/containers/{name}/archive?path=/tmp"
+    headers = "Content-Type: application/x-tar\r\n"
+    raw = request(path, body, headers) if framing == "length" else chunked(path, body, headers, size=1)
+    raw = raw.replace(b"POST ", b"PUT ", 1)
+    answers = send(operator, raw)
+    assert answers and answers[0][0] == 403, answers
+    assert "gzip-compressed" in json.loads(answers[0][1])["message"]
+    # The engine never got it: the file is not in the container.
+    probe = subprocess.run(["docker", "cp", f"{name}:/tmp/dropped", "-"], env=env, capture_output=True)
+    assert probe.returncode != 0 and b"Could not find the file" in probe.stderr, probe.stderr
+    # A plain tar of the same file goes through.
+    plain = send(operator, request(path, tar_of("dropped", b"x\n"), headers).replace(b"POST ", b"PUT ", 1))
+    assert plain and plain[0][0] == 200, plain

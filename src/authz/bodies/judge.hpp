@@ -21,6 +21,10 @@ Denial judge_body(std::string_view endpoint, std::string_view body, const Contex
 // The walk itself, for one object against one shape (what judge_body does for a body's top level).
 Denial judge_object(const Json& object, const Shape& shape, const Context& context);
 
+// The first bytes of an archive uploaded into a container (PUT /containers/{id}/archive), at most
+// kJudgedBodyStart: a compressed archive is refused.
+Denial judge_archive_start(std::string_view first_bytes);
+
 // The shape of container.HostConfig, for judging the one a container was created with, as the engine
 // stored it.
 const Shape& host_config();

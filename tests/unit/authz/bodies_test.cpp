@@ -241,5 +241,24 @@ TEST(Bodies, OnlyPlainJsonObjectsAreJudged) {
   EXPECT_FALSE(has_schema("plugin.pull"));
 }
 
+TEST(Bodies, ACompressedArchiveUploadIsRefused) {
+  using namespace std::string_view_literals;
+  for (auto start : {"\x1f\x8b\x08\x00\x00\x00"sv, "BZh91A"sv,
+                     "\xfd"
+                     "7zXZ\x00"sv,
+                     "\x28\xb5\x2f\xfd\x00\x00"sv, "\x5a\x2a\x4d\x18\x00\x00"sv, "\x1f\x8b\x08"sv}) {
+    auto d = judge_archive_start(start);
+    ASSERT_TRUE(d) << start;
+    EXPECT_NE(d->find("send a plain tar"), std::string::npos);
+  }
+  // A tar starts with its first member's name; a body too short for a magic number is not one to the engine.
+  for (auto start : {"etc/\0\0"sv, "\x1f\x8b"sv, ""sv,
+                     "\xfd"
+                     "7zXZ"sv,
+                     "BZ"sv}) {
+    EXPECT_EQ(judge_archive_start(start), std::nullopt) << start;
+  }
+}
+
 }  // namespace
 }  // namespace dockgate::authz::bodies

@@ -34,7 +34,7 @@ Decision decide(const std::string& cn, std::string_view method, std::string_view
   auto p = policy();
   Route r = route(method, target);
   tls::Identity id = who(cn, std::move(groups));
-  if (!body && p->needs_body(id, r)) body = "";
+  if (!body && p->judged_body(id, r) != BodyJudged::none) body = "";
   return p->decide(id, method, r, body);
 }
 
@@ -227,6 +227,26 @@ TEST(Policy, AnInspectedObjectThatEscapesDeniesTheRequestByName) {
             "CN=op (role operator) may not POST /exec/e1/start (exec.start): container \"c1\" "
             "HostConfig.Privileged is set: it gives the container every capability and every host device");
   EXPECT_TRUE(d.to_inspect.empty());
+}
+
+}  // namespace
+}  // namespace dockgate::authz
+
+namespace dockgate::authz {
+namespace {
+
+TEST(Policy, AnArchiveUploadIsJudgedByItsFirstBytes) {
+  auto p = policy();
+  tls::Identity op = who("op");
+  Route r = route("PUT", "/v1.41/containers/c1/archive?path=/tmp");
+  EXPECT_EQ(p->judged_body(op, r), BodyJudged::start);
+  EXPECT_EQ(p->judged_body(who("root-1"), r), BodyJudged::none);
+  Decision gz = p->decide(op, "PUT", r, std::string("\x1f\x8b\x08\x00\x00\x00", 6), "application/x-tar");
+  EXPECT_FALSE(gz.allowed);
+  EXPECT_NE(gz.reason.find("gzip-compressed"), std::string::npos) << gz.reason;
+  Decision tar = p->decide(op, "PUT", r, std::string("tmp/\0\0", 6), "application/x-tar");
+  EXPECT_TRUE(tar.allowed) << tar.reason;
+  EXPECT_EQ(tar.to_inspect, (std::vector<EngineObject>{{EngineObject::Kind::container, "c1"}}));
 }
 
 }  // namespace
