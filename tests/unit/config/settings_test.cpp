@@ -37,6 +37,9 @@ TEST(ConfigFile, SyntaxErrorsNameTheFileLineAndColumn) {
   EXPECT_NE(error_of([] { parse_config_file("[]", "f.json"); }).find("must hold a JSON object"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_config_file("", "f.json"); }).find("line 1, column 1"), std::string::npos);
+  // A number no type holds (found by tests/fuzz): an Error naming the file, not nlohmann's exception.
+  EXPECT_EQ(error_of([] { parse_config_file(R"({"x": 1e99999})", "f.json"); }),
+            "unable to configure dockgate with file f.json: invalid JSON: number overflow parsing '1e99999'");
 }
 
 TEST(ConfigFile, UnknownKeysAndWrongTypesAreNamed) {
