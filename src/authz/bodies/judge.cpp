@@ -227,16 +227,25 @@ struct FoldedKey {
   std::string_view view() const { return {buffer, size}; }
 };
 
-// A map's keys are compared exactly (Go's map keys), so only a key written twice alike repeats.
+// A map's keys are compared exactly (Go's map keys), so only a key written twice alike repeats. Found with
+// a small open-addressing set: labels and environment maps share long prefixes, which sorting compares
+// again and again.
 Denial repeated_map_key(const Json& v, const Path& path) {
-  std::vector<std::string_view> keys;
-  keys.reserve(v.members.size());
-  for (const auto& m : v.members) keys.push_back(m.key);
-  std::sort(keys.begin(), keys.end());
-  auto dup = std::adjacent_find(keys.begin(), keys.end());
-  if (dup == keys.end()) return std::nullopt;
-  return path.text() + " has the key \"" + std::string(*dup) +
-         "\" twice: the engine would keep one of them, so it is refused";
+  if (v.members.size() < 2) return std::nullopt;
+  std::size_t slots = 4;
+  while (slots < 2 * v.members.size()) slots *= 2;
+  std::vector<const std::string_view*> set(slots, nullptr);
+  for (const auto& m : v.members) {
+    std::size_t i = std::hash<std::string_view>{}(m.key) & (slots - 1);
+    for (; set[i] != nullptr; i = (i + 1) & (slots - 1)) {
+      if (*set[i] == m.key) {
+        return path.text() + " has the key \"" + std::string(m.key) +
+               "\" twice: the engine would keep one of them, so it is refused";
+      }
+    }
+    set[i] = &m.key;
+  }
+  return std::nullopt;
 }
 
 Denial walk_object(const Json& v, const Shape& shape, const Path& path, const Context& context);

@@ -22,6 +22,12 @@ TEST(Json, ParsesEveryKindWithViewsAndDecodedStrings) {
   EXPECT_EQ(a.items[4].kind, Kind::null);
   EXPECT_EQ(root.members[1].value.members[0].value.text, "x\xC3\xA9\xF0\x9F\x98\x80\n");
   EXPECT_EQ(root.members[0].key.data(), text.data() + 3);  // no escapes: a view into the text
+  // Plain runs before, between and after escapes and non-ASCII letters are all kept.
+  JsonDocument mixed(R"(["plain run \"quoted\" then caf\u00e9 and caf)"
+                     "\xC3\xA9"
+                     R"(, tab\tend", "\\"])");
+  EXPECT_EQ(mixed.root().items[0].text, "plain run \"quoted\" then caf\xC3\xA9 and caf\xC3\xA9, tab\tend");
+  EXPECT_EQ(mixed.root().items[1].text, "\\");
 }
 
 TEST(Json, RefusesWhatALenientParserWouldGuessAt) {
