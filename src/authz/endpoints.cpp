@@ -334,46 +334,57 @@ Route route(std::string_view method, std::string_view target) {
   return r;
 }
 
-std::string query_value(std::string_view query, std::string_view key) {
-  // As Go (1.17+) parses it: pairs split on '&'; a pair holding ';' or a malformed escape is skipped, so a
-  // later valid pair with the same key is the one the engine sees.
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    if (pair.find(';') == std::string_view::npos) {
-      auto k = decode_query_part(pair.substr(0, eq));
-      auto v = eq == std::string_view::npos ? std::optional<std::string>("")
-                                            : decode_query_part(pair.substr(eq + 1));
-      if (k && v && *k == key) return *v;
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return "";
-}
+namespace {
 
-}  // namespace dockgate::authz
-
-namespace dockgate::authz {
-
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> out;
+// Every pair of an encoded query as Go's url.ParseQuery (1.17+) reads it: split on '&', empty pairs
+// ignored, a pair holding ';' or a malformed escape skipped (the engine never sees it). `each` gets the
+// decoded key and value of a kept pair, or two nullopts for a skipped one, and returns whether to go on.
+template <class Each>
+void for_each_pair(std::string_view query, Each each) {
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     if (!pair.empty()) {
-      if (pair.find(';') != std::string_view::npos) return std::nullopt;
       size_t eq = pair.find('=');
-      auto k = decode_query_part(pair.substr(0, eq));
-      auto v = eq == std::string_view::npos ? std::optional<std::string>("")
-                                            : decode_query_part(pair.substr(eq + 1));
-      if (!k || !v) return std::nullopt;
-      out.emplace_back(std::move(*k), std::move(*v));
+      std::optional<std::string> k, v;
+      if (pair.find(';') == std::string_view::npos) {
+        k = decode_query_part(pair.substr(0, eq));
+        v = eq == std::string_view::npos ? std::optional<std::string>("")
+                                         : decode_query_part(pair.substr(eq + 1));
+      }
+      bool kept = k && v;
+      if (!each(kept ? std::move(k) : std::nullopt, kept ? std::move(v) : std::nullopt)) return;
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
+}
+
+}  // namespace
+
+std::string query_value(std::string_view query, std::string_view key) {
+  // A skipped pair is passed over, so a later valid pair with the same key is the one the engine sees.
+  std::string found;
+  for_each_pair(query, [&](std::optional<std::string> k, std::optional<std::string> v) {
+    if (!k || *k != key) return true;
+    found = std::move(*v);
+    return false;
+  });
+  return found;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  bool skipped = false;
+  for_each_pair(query, [&](std::optional<std::string> k, std::optional<std::string> v) {
+    if (!k) {
+      skipped = true;
+      return false;
+    }
+    out.emplace_back(std::move(*k), std::move(*v));
+    return true;
+  });
+  if (skipped) return std::nullopt;
   return out;
 }
 

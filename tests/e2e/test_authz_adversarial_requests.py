@@ -61,6 +61,11 @@ def chunked(path, body, headers="", size=7):
 
 
 JSON = "Content-Type: application/json\r\n"
+
+
+def create_with(host_config):
+    """A create request whose HostConfig is `host_config` (bytes, as sent)."""
+    return request(CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":' + host_config + b"}", JSON)
 PRIV = b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"Privileged":true}}'
 
 ATTEMPTS = {
@@ -101,23 +106,16 @@ ATTEMPTS = {
                                   b'{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
     "buildkit-session": b"POST /session HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
     # The six classes that escaped the previous checks (issue 27).
-    "null-after-a-value": request(
-        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"Privileged":true,"Privileged":null}}', JSON),
-    "null-after-a-value-folded": request(
-        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"host","networkMode":null}}', JSON),
-    "repeated-mounts-array": request(
-        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"Mounts":[{"Type":"volume","Source":"rootvol",'
-                b'"Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind",'
-                b'"device":"/"}}}}],"Mounts":[{"Type":"volume","Source":"rootvol","Target":"/h"}]}}', JSON),
-    "masked-paths-one-entry": request(
-        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"MaskedPaths":["/proc/kcore"]}}', JSON),
-    "readonly-paths-one-entry": request(
-        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"ReadonlyPaths":["/proc/bus"]}}', JSON),
-    "inline-seccomp-profile": request(
-        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"SecurityOpt":["seccomp={\\"defaultAction\\":'
-                b'\\"SCMP_ACT_ALLOW\\"}"]}}', JSON),
-    "selinux-spc-type": request(
-        CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"SecurityOpt":["label=type:spc_t"]}}', JSON),
+    "null-after-a-value": create_with(b'{"Privileged":true,"Privileged":null}'),
+    "null-after-a-value-folded": create_with(b'{"NetworkMode":"host","networkMode":null}'),
+    "repeated-mounts-array": create_with(
+        b'{"Mounts":[{"Type":"volume","Source":"rootvol","Target":"/h","VolumeOptions":{"DriverConfig":'
+        b'{"Name":"local","Options":{"type":"none","o":"bind","device":"/"}}}}],'
+        b'"Mounts":[{"Type":"volume","Source":"rootvol","Target":"/h"}]}'),
+    "masked-paths-one-entry": create_with(b'{"MaskedPaths":["/proc/kcore"]}'),
+    "readonly-paths-one-entry": create_with(b'{"ReadonlyPaths":["/proc/bus"]}'),
+    "inline-seccomp-profile": create_with(b'{"SecurityOpt":["seccomp={\\"defaultAction\\":\\"SCMP_ACT_ALLOW\\"}"]}'),
+    "selinux-spc-type": create_with(b'{"SecurityOpt":["label=type:spc_t"]}'),
     "old-api-start-with-hostconfig": request(
         "/v1.23/containers/victim/start", b'{"Binds":["/:/host"],"Privileged":true,"PidMode":"host"}', JSON),
     "old-api-create": request("/v1.23/containers/create", PRIV, JSON),
@@ -128,7 +126,7 @@ ATTEMPTS = {
         "Content-Type: multipart/form-data; boundary=b\r\n"),
     "volume-bind-options": request(
         "/v1.41/volumes/create", b'{"Name":"rootvol","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
-    "unknown-field": request(CREATE, b'{"Image":"busybox","Cmd":["true"],"HostConfig":{"FutureEscape":true}}', JSON),
+    "unknown-field": create_with(b'{"FutureEscape":true}'),
 }
 
 
