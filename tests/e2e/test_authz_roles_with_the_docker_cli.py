@@ -5,7 +5,9 @@ client's identity and decision, and no credential reaches the audit log."""
 import json
 import os
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -225,3 +227,54 @@ def test_a_judged_body_never_takes_an_engine_connection_left_at_rest(setup):
         assert read_response(s)[0] == 200
     assert engine_connection_of("GET", "/version", seen) == "reused"  # bodiless requests still take one
     docker_as(setup, "bob", "rm", json.loads(answer)["Id"])
+
+
+def test_read_only_cannot_make_the_engine_connect_out_or_read_join_tokens(setup):
+    """Engine-initiated outbound requests go where the request says; a listener on loopback stands in for
+    an attacker's address and must see no connection from the engine for read-only requests."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    addr = f"127.0.0.1:{listener.getsockname()[1]}"
+    connections = []
+    stop = threading.Event()
+
+    def accept():  # closes each connection at once, so the engine fails fast
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                connections.append(time.monotonic())
+                conn.close()
+            except socket.timeout:
+                pass
+
+    def send_as(name, method, path, body=b""):
+        with tls_socket(setup["port"], cert_path=setup["state"] / "clients" / name) as s:
+            s.settimeout(30)
+            s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+            return read_response(s)
+
+    acceptor = threading.Thread(target=accept)
+    acceptor.start()
+    try:
+        for method, path, body in (
+                ("GET", "/v1.41/swarm", b""),
+                ("GET", f"/v1.41/images/search?term={addr}/x", b""),
+                ("GET", f"/v1.41/distribution/{addr}/x/json", b""),
+                ("GET", f"/v1.41/plugins/privileges?remote={addr}/x", b""),
+                ("POST", f"/v1.41/images/create?fromImage={addr}/x&tag=1", b""),
+                ("POST", "/v1.41/auth", json.dumps({"serveraddress": f"http://{addr}"}).encode()),
+                ("POST", f"/v1.41/build?remote=http://{addr}/context.tar", b"")):
+            status, _, answer = send_as("rita", method, path, body)
+            assert status == 403 and b"role read-only" in answer, (path, answer)
+        time.sleep(1)
+        assert not connections, "the engine connected out for a read-only request"
+        # The same pull as the operator, whose role has `outbound`: the engine does connect.
+        send_as("bob", "POST", f"/v1.41/images/create?fromImage={addr}/x&tag=1")
+        assert connections, "the control pull never reached the listener"
+    finally:
+        stop.set()
+        acceptor.join()
+        listener.close()
