@@ -195,3 +195,38 @@ def test_compressed_archive_upload_is_denied(operator, engine, framing):
     # A plain tar of the same file goes through.
     plain = send(operator, request(path, tar_of("dropped", b"x\n"), headers).replace(b"POST ", b"PUT ", 1))
     assert plain and plain[0][0] == 200, plain
+
+
+SWARM_SPECS = {
+    "service-binds-host-root": ({"TaskTemplate": {"ContainerSpec": {"Image": "busybox", "Mounts": [
+        {"Type": "bind", "Source": "/", "Target": "/host"}]}}}, 'Mounts[0] binds host path "/"'),
+    "service-host-network": ({"TaskTemplate": {"ContainerSpec": {"Image": "busybox"},
+                                               "Networks": [{"Target": "host"}]}}, "names the host's network"),
+    "service-plugin-runtime": ({"TaskTemplate": {"Runtime": "plugin", "PluginSpec": {"Name": "x"}}},
+                               "a plugin task runs with the privileges its spec grants"),
+    "service-capabilities": ({"TaskTemplate": {"ContainerSpec": {"Image": "busybox", "CapabilityAdd": ["SYS_ADMIN"]}}},
+                             '"SYS_ADMIN", which is not among'),
+    "service-null-after-value": (None, "is given twice"),
+}
+
+
+@pytest.mark.parametrize("name", list(SWARM_SPECS))
+def test_swarm_escapes_are_denied_by_policy_explain(tmp_path, name):
+    """Classes that need a swarm, decided by `dockgate policy explain` on the same decision code."""
+    spec, why = SWARM_SPECS[name]
+    body = tmp_path / "spec.json"
+    if spec is None:
+        body.write_text('{"TaskTemplate":{"ContainerSpec":{"Image":"busybox","Privileges":{"NoNewPrivileges":true},'
+                        '"Privileges":null}}}')
+    else:
+        body.write_text(json.dumps(spec))
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"bindings": [{"identities": ["mallory"], "role": "operator"}]}))
+    for path in ("/v1.41/services/create", "/v1.41/services/abc/update?version=3"):
+        r = dockgate("policy", "explain", "--policy", policy, "--identity", "mallory", "POST", path,
+                     "--body", body, check=False)
+        assert r.returncode == 1 and r.stdout.startswith("deny"), r.stdout
+        assert why in r.stdout and "container sandbox" in r.stdout, r.stdout
+    r = dockgate("policy", "explain", "--policy", policy, "--identity", "mallory", "POST",
+                 "/v1.41/services/abc/update?version=3&rollback=previous", check=False)
+    assert r.returncode == 1 and "never judged" in r.stdout, r.stdout
