@@ -3,6 +3,7 @@
 Every dockerd here runs on its own data root, exec root and sockets under a temporary directory, with
 vfs storage and no iptables or bridge, and listens on loopback only.
 """
+import json
 import os
 import shutil
 import socket
@@ -195,6 +196,24 @@ class Gateway:
             self.out.close()
             return self.proc.returncode
         return None
+
+
+def policy_gateway(engine, base, policy, clients, args=()):
+    """`dockgate serve` on tcp://127.0.0.1:PORT in front of `engine` with `policy` (a dict, written to
+    base/policy.json), its PKI in base/state with a client certificate for each of `clients` (names).
+    Started; has .port, .state and .policy_path. Stop it with .stop()."""
+    state = base / "state"
+    dockgate("certs", "init", "--dir", state)
+    for name in clients:
+        dockgate("certs", "issue", "client", name, "--dir", state)
+    policy_path = base / "policy.json"
+    policy_path.write_text(json.dumps(policy))
+    port = free_port()
+    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}", f"--policy={policy_path}", *args],
+                state)
+    g.start(wait_for_port=port)
+    g.port, g.state, g.policy_path = port, state, policy_path
+    return g
 
 
 def tls_client_env(port, cert_path, config_dir):

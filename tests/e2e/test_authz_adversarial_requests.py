@@ -9,23 +9,16 @@ import tarfile
 
 import pytest
 
-from harness import Gateway, dockgate, free_port, read_response, tls_socket
+from harness import dockgate, policy_gateway, read_response, tls_socket
 
 CREATE = "/v1.41/containers/create"
 
 
 @pytest.fixture(scope="module")
 def operator(engine, tmp_path_factory):
-    base = tmp_path_factory.mktemp("adversary")
-    state = base / "state"
-    dockgate("certs", "init", "--dir", state)
-    dockgate("certs", "issue", "client", "mallory", "--dir", state)
-    policy = base / "policy.json"
-    policy.write_text(json.dumps({"bindings": [{"identities": ["mallory"], "role": "operator"}]}))
-    port = free_port()
-    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}", f"--policy={policy}"], state)
-    g.start(wait_for_port=port)
-    yield port, state / "clients" / "mallory"
+    g = policy_gateway(engine, tmp_path_factory.mktemp("adversary"),
+                       {"bindings": [{"identities": ["mallory"], "role": "operator"}]}, ["mallory"])
+    yield g.port, g.state / "clients" / "mallory"
     g.stop()
 
 

@@ -8,17 +8,12 @@ import subprocess
 
 import pytest
 
-from harness import Gateway, dockgate, docker_clis, free_port, read_response, tls_client_env, tls_socket
+from harness import docker_clis, policy_gateway, read_response, tls_client_env, tls_socket
 
 
 @pytest.fixture(scope="module")
 def host(engine, tmp_path_factory):
     base = tmp_path_factory.mktemp("escaping")
-    state = base / "state"
-    dockgate("certs", "init", "--dir", state)
-    dockgate("certs", "issue", "client", "bob", "--dir", state)
-    policy = base / "policy.json"
-    policy.write_text(json.dumps({"bindings": [{"identities": ["bob"], "role": "operator"}]}))
     hostdir = base / "host-files"  # stands in for the host's root: outside every bind prefix
     hostdir.mkdir()
     (hostdir / "secret").write_text("host-secret\n")
@@ -34,10 +29,8 @@ def host(engine, tmp_path_factory):
     admin("run", "-d", "--name", "plain", "busybox", "sleep", "600")
     admin("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", f"device={hostdir}", "bindvol")
     admin("volume", "create", "plainvol")
-    port = free_port()
-    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}", f"--policy={policy}"], state)
-    g.start(wait_for_port=port)
-    yield {"port": port, "state": state, "base": base, "hostdir": hostdir, "admin": admin}
+    g = policy_gateway(engine, base, {"bindings": [{"identities": ["bob"], "role": "operator"}]}, ["bob"])
+    yield {"port": g.port, "state": g.state, "base": base, "hostdir": hostdir, "admin": admin}
     g.stop()
 
 

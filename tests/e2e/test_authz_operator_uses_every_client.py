@@ -10,7 +10,7 @@ import tarfile
 import docker
 import pytest
 
-from harness import Gateway, dockgate, docker_clis, free_port, tls_client_env
+from harness import docker_clis, policy_gateway, tls_client_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -18,15 +18,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.fixture(scope="module")
 def operator(engine, tmp_path_factory):
     base = tmp_path_factory.mktemp("operator")
-    state = base / "state"
-    dockgate("certs", "init", "--dir", state)
-    dockgate("certs", "issue", "client", "olga", "--dir", state)
-    policy = base / "policy.json"
-    policy.write_text(json.dumps({"bindings": [{"identities": ["olga"], "role": "operator"}]}))
-    port = free_port()
-    g = Gateway([f"-H=tcp://127.0.0.1:{port}", f"--upstream={engine.host}", f"--policy={policy}"], state)
-    g.start(wait_for_port=port)
-    env = tls_client_env(port, state / "clients" / "olga", base / "config")
+    g = policy_gateway(engine, base, {"bindings": [{"identities": ["olga"], "role": "operator"}]}, ["olga"])
+    env = tls_client_env(g.port, g.state / "clients" / "olga", base / "config")
     # This machine sets REQUESTS_CA_BUNDLE; python clients must use the CA from DOCKER_CERT_PATH.
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         env.pop(name, None)
