@@ -29,6 +29,19 @@ std::vector<std::string> split_short_equals(int argc, char** argv) {
   return args;
 }
 
+// A repeatable option takes one value per occurrence, as dockerd's and the docker CLI's do. CLI11 lets a
+// vector option take every word up to the next option: `certs issue server --force --host web3.example.com
+// web3` took `web3` for a second host name and replaced the live default server certificate instead of
+// creating servers/web3/.
+void one_value_per_occurrence(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    if (option->nonpositional() && option->get_items_expected_max() >= CLI::detail::expected_max_vector_size) {
+      option->allow_extra_args(false);
+    }
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) one_value_per_occurrence(*sub);
+}
+
 int run(int argc, char** argv) {
   CLI::App app("dockgate: secure remote access to the Docker engine", "dockgate");
   app.set_version_flag("--version", "dockgate " DOCKGATE_VERSION);
@@ -39,6 +52,7 @@ int run(int argc, char** argv) {
   dockgate::cli::add_doctor(app);
   dockgate::cli::add_policy(app);
   dockgate::cli::add_setup(app);
+  one_value_per_occurrence(app);
   try {
     app.parse(split_short_equals(argc, argv));
   } catch (const CLI::ParseError& e) {
