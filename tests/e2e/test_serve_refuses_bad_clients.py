@@ -180,3 +180,22 @@ def test_old_protocols_and_non_aead_ciphers_are_refused(gateway):
     wait_for_log(gateway, "no shared cipher")
     attempt(tls11)
     wait_for_log(gateway, "unsupported protocol")
+
+
+@pytest.mark.parametrize("group", ["ffdhe2048", "ffdhe8192"])
+def test_finite_field_key_exchange_is_refused(gateway, group):
+    """Only the groups Go offers (X25519, P-256, P-384): an ffdhe8192 handshake costs ~100x X25519's CPU."""
+    cert = gateway.cert_path
+
+    def s_client(groups):
+        return subprocess.run(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{gateway.port}", "-tls1_3", "-groups", groups,
+             "-cert", str(cert / "cert.pem"), "-key", str(cert / "key.pem"), "-CAfile", str(cert / "ca.pem"),
+             "-verify_return_error", "-brief"], input="", capture_output=True, text=True, timeout=30)
+
+    refused = s_client(group)
+    assert refused.returncode != 0, refused.stderr
+    assert "handshake failure" in refused.stderr or "no suitable" in refused.stderr, refused.stderr
+    for accepted in ("X25519", "P-256", "P-384"):
+        ok = s_client(accepted)
+        assert ok.returncode == 0 and "Verification: OK" in ok.stderr, ok.stderr
