@@ -343,9 +343,9 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
            " MiB that are inspected";
   }
   if (auto d = bodies::judge_body(name, *body, context)) return d;
-  if (volumes.size() > kMaxInspectedObjects) {
+  if (volumes.size() > kMaxNamedVolumes) {
     return "mounts " + std::to_string(volumes.size()) + " volumes by name (at most " +
-           std::to_string(kMaxInspectedObjects) + " are judged for one request)";
+           std::to_string(kMaxNamedVolumes) + " are judged for one request)";
   }
   for (auto& v : volumes) to_inspect.push_back({EngineObject::Kind::volume, std::move(v)});
   return std::nullopt;
@@ -422,23 +422,34 @@ void Policy::judge_inspected(Decision& decision, const tls::Identity& identity, 
   if (!decision.allowed || role == nullptr) return;
   std::vector<EngineObject> more;
   bodies::Context context{&role->bind_prefixes};
-  bodies::Denial denial = inspect_path(object).empty()
-                              ? bodies::Denial("is not a name the engine gives anything")
-                              : authz::judge_inspected(object, status, body, context, more);
-  for (auto& m : more) {
-    if (std::find(decision.to_inspect.begin(), decision.to_inspect.end(), m) == decision.to_inspect.end()) {
-      decision.to_inspect.push_back(std::move(m));
+  Inspected inspected;
+  if (inspect_path(object).empty()) {
+    inspected.denial = "is not a name the engine gives anything";
+  } else {
+    inspected = authz::judge_inspected(object, status, body, context, more);
+  }
+  const bool acted = acted_on(route) == object;
+  if (acted && inspected.missing) {
+    // Forwarded, the name could meanwhile be given to another container (a rename): answer as the engine
+    // would have.
+    inspected.denial = "does not exist at the engine";
+    decision.status = 404;
+  }
+  if (!inspected.denial) {
+    if (acted) decision.acted_on_id = inspected.id;
+    for (auto& m : more) {
+      if (std::find(decision.to_inspect.begin(), decision.to_inspect.end(), m) == decision.to_inspect.end()) {
+        decision.to_inspect.push_back(std::move(m));
+      }
     }
+    return;
   }
-  if (!denial && decision.to_inspect.size() > kMaxInspectedObjects) {
-    denial = "depends on more than " + std::to_string(kMaxInspectedObjects) + " objects at the engine";
-  }
-  if (!denial) return;
   decision.allowed = false;
   decision.rule = "role " + role->name + ": container sandbox";
   decision.reason = who(identity) + " (role " + role->name + ") may not " + what(method, route) + ": " +
-                    describe(object) + " " + *denial;
+                    describe(object) + " " + *inspected.denial;
   decision.to_inspect.clear();
+  decision.acted_on_id.clear();
 }
 
 }  // namespace dockgate::authz

@@ -22,9 +22,13 @@ struct Decision {
   std::string
       rule;  // what decided: "role operator allows container.*", "sandbox: HostConfig.Privileged is true"
   std::string reason;  // for a denial: one sentence for the client
+  int status = 403;    // for a denial: the status it is answered with (404: the object acted on is missing)
   // An allowed request of a sandboxed role that acts on or mounts these objects holds only if each of them,
   // as the engine holds it now, passes Policy::judge_inspected (which may add more).
   std::vector<EngineObject> to_inspect;
+  // The full ID of the container or exec the request acts on, once inspected: the request is forwarded
+  // naming it (target_naming), so that the object judged is the object used.
+  std::string acted_on_id;
 };
 
 // One of a rule's endpoint patterns, classified by its shape when the policy is loaded, so that a decision

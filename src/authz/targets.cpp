@@ -54,6 +54,19 @@ const Json* member(const Json& object, std::string_view key) {
   return nullptr;
 }
 
+// A full ID: 64 lower-case hex digits (pkg/stringid).
+bool full_id(std::string_view id) {
+  return id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::string id_of(const Json& root, std::string_view key) {
+  const Json* id = member(root, key);
+  return id != nullptr && id->kind == Json::Kind::string && full_id(id->text) ? std::string(id->text)
+                                                                              : std::string();
+}
+
 bodies::Denial judge_container(const Json& root, const bodies::Context& context,
                                std::vector<EngineObject>& more) {
   const Json* host_config = member(root, "HostConfig");
@@ -65,6 +78,10 @@ bodies::Denial judge_container(const Json& root, const bodies::Context& context,
   stored.engine_state = true;
   stored.named_volumes = &volumes;
   if (auto d = bodies::judge_object(*host_config, bodies::host_config(), stored)) return "HostConfig." + *d;
+  if (volumes.size() > kMaxNamedVolumes) {
+    return "mounts " + std::to_string(volumes.size()) + " volumes by name (at most " +
+           std::to_string(kMaxNamedVolumes) + " are judged)";
+  }
   for (auto& v : volumes) more.push_back({Kind::volume, std::move(v)});
   return std::nullopt;
 }
@@ -75,7 +92,7 @@ bodies::Denial judge_exec(const Json& root, std::vector<EngineObject>& more) {
   const Json* privileged = process != nullptr ? member(*process, "privileged") : nullptr;
   const Json* container = member(root, "ContainerID");
   if (privileged == nullptr || privileged->kind != Json::Kind::boolean || container == nullptr ||
-      container->kind != Json::Kind::string) {
+      container->kind != Json::Kind::string || !full_id(container->text)) {
     return std::string("the engine's answer does not say whether it is privileged and where it runs");
   }
   if (privileged->boolean) return std::string("runs privileged (docker exec --privileged)");
@@ -136,28 +153,66 @@ std::string describe(const EngineObject& object) {
   return std::string(kind) + " \"" + object.name + "\"";
 }
 
-bodies::Denial judge_inspected(const EngineObject& object, int status, std::string_view body,
-                               const bodies::Context& context, std::vector<EngineObject>& more) {
-  if (status == 404) return std::nullopt;
+Inspected judge_inspected(const EngineObject& object, int status, std::string_view body,
+                          const bodies::Context& context, std::vector<EngineObject>& more) {
+  Inspected out;
+  if (status == 404) {
+    out.missing = true;
+    return out;
+  }
+  if (status == kAnswerTooLarge) {
+    out.denial = "is described by the engine in more than " + std::to_string(kMaxInspectedAnswer >> 20) +
+                 " MiB, more than the sandbox reads";
+    return out;
+  }
   if (status != 200) {
-    return "the engine answered " + std::to_string(status) +
-           " when asked what it is, so the sandbox cannot judge it";
+    out.denial = "the engine answered " + std::to_string(status) +
+                 " when asked what it is, so the sandbox cannot judge it";
+    return out;
   }
   try {
     JsonDocument doc(body);
-    if (doc.root().kind != Json::Kind::object) return std::string("the engine's answer is not a JSON object");
+    const Json& root = doc.root();
+    if (root.kind != Json::Kind::object) {
+      out.denial = "the engine's answer is not a JSON object";
+      return out;
+    }
     switch (object.kind) {
       case Kind::container:
-        return judge_container(doc.root(), context, more);
+        out.id = id_of(root, "Id");
+        out.denial = judge_container(root, context, more);
+        break;
       case Kind::exec:
-        return judge_exec(doc.root(), more);
+        out.id = id_of(root, "ID");
+        out.denial = judge_exec(root, more);
+        break;
       case Kind::volume:
-        return judge_volume(doc.root(), context);
+        out.denial = judge_volume(root, context);
+        return out;
     }
+    if (!out.denial && out.id.empty()) out.denial = "the engine's answer gives no full ID for it";
   } catch (const JsonError& e) {
-    return std::string("the engine's answer is not plain JSON: ") + e.what();
+    out.denial = std::string("the engine's answer is not plain JSON: ") + e.what();
   }
-  return std::nullopt;
+  return out;
+}
+
+std::string target_naming(std::string_view target, std::string_view id) {
+  // /containers/NAME/..., /exec/ID/..., after an optional /vX.Y (as route() reads it): the object is the
+  // segment after the first.
+  std::size_t at = 1;
+  std::string_view first = target.substr(1, target.find('/', 1) - 1);
+  if (first.size() > 1 && first.front() == 'v' && std::all_of(first.begin() + 1, first.end(), [](char c) {
+        return (c >= '0' && c <= '9') || c == '.';
+      })) {
+    at = 1 + first.size() + 1;
+  }
+  std::size_t start = target.find('/', at) + 1;
+  std::size_t end = target.find_first_of("/?", start);
+  if (end == std::string_view::npos) end = target.size();
+  std::string out(target.substr(0, start));
+  out.append(id).append(target.substr(end));
+  return out;
 }
 
 }  // namespace dockgate::authz

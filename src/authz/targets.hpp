@@ -35,15 +35,30 @@ std::string inspect_path(const EngineObject& object);
 // `object` in a denial's words: container "agent".
 std::string describe(const EngineObject& object);
 
-// The engine's answer (`status`, `body`) on inspecting `object`, judged. A 404 passes: the request will act
-// on nothing, or create a new volume. Anything the sandbox would refuse a request to ask, or an answer that
-// says nothing certain, is a denial. What the object depends on in turn (an exec's container, a container's
-// named volumes) is added to `more`.
-bodies::Denial judge_inspected(const EngineObject& object, int status, std::string_view body,
-                               const bodies::Context& context, std::vector<EngineObject>& more);
+// What the engine's answer about an object says.
+struct Inspected {
+  bodies::Denial denial;  // why a request may not use it, or why the answer says nothing certain
+  bool missing = false;   // the engine has no such object (404)
+  std::string id;         // a container's or exec's full ID, as the engine gave it
+};
 
-// At most this many objects are inspected for one request; a request that mounts more volumes by name is
-// refused (every inspection is a round trip to the engine).
-constexpr std::size_t kMaxInspectedObjects = 32;
+// The status judge_inspected() takes for an answer larger than kMaxInspectedAnswer, which was not read.
+constexpr int kAnswerTooLarge = -1;
+constexpr std::size_t kMaxInspectedAnswer = std::size_t{4} << 20;
+
+// The engine's answer (`status`, `body`) on inspecting `object`, judged. Anything the sandbox would refuse a
+// request to ask, or an answer that says nothing certain, is a denial. What the object depends on in turn
+// (an exec's container, a container's named volumes) is added to `more`.
+Inspected judge_inspected(const EngineObject& object, int status, std::string_view body,
+                          const bodies::Context& context, std::vector<EngineObject>& more);
+
+// `target` (a request target acted_on() named an object in) naming the object by `id` instead. A name can
+// move to another container between the inspection and the request (a rename; the engine tries names
+// before ID prefixes), a full ID cannot: the engine tries it first and it names one object for its life.
+std::string target_naming(std::string_view target, std::string_view id);
+
+// At most this many volumes mounted by name are judged for one request or container (every inspection is
+// a round trip to the engine); more are refused.
+constexpr std::size_t kMaxNamedVolumes = 32;
 
 }  // namespace dockgate::authz

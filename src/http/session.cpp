@@ -222,9 +222,9 @@ asio::awaitable<void> Session::run() {
 
 // Asks the engine for `path` (an inspection the sandbox judges before forwarding a request) on a connection
 // of its own, one left at rest by a client or a new one, given back at rest afterwards. Returns the status
-// and the whole body (at most kMaxInspectedBody: beyond that it is cut, which the judge refuses as not
-// JSON). Throws when the engine cannot be reached or answers out of HTTP framing; a connection taken at rest
-// that fails is replaced once, as for forwarded requests.
+// and the whole body, or kAnswerTooLarge and nothing for a body larger than kMaxInspectedAnswer. Throws when
+// the engine cannot be reached or answers out of HTTP framing; a connection taken at rest that fails is
+// replaced once, as for forwarded requests.
 asio::awaitable<std::pair<int, std::string>> Session::ask_engine(const std::string& path) {
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<net::Stream> engine;
@@ -245,8 +245,12 @@ asio::awaitable<std::pair<int, std::string>> Session::ask_engine(const std::stri
       Framing framing = response_framing(response, "GET");
       if (framing.kind == Framing::Kind::until_close) throw BadMessage(502, "an answer without framing");
       std::string body;
-      bool whole = co_await read_body(framing, *engine, buffer, body, authz::kMaxInspectedBody);
-      if (whole && keeps_alive(response) && buffer.empty() && engine_address_.idle != nullptr && !stopping_) {
+      bool whole = co_await read_body(framing, *engine, buffer, body, authz::kMaxInspectedAnswer);
+      if (!whole) {
+        engine->close();  // the rest of the answer is still coming
+        co_return std::pair{authz::kAnswerTooLarge, std::string()};
+      }
+      if (keeps_alive(response) && buffer.empty() && engine_address_.idle != nullptr && !stopping_) {
         engine_address_.idle->give(std::move(engine));
       } else {
         engine->close();
@@ -407,13 +411,16 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     }
     policy->judge_inspected(decision, identity_, request.method, route, object, answer.first, answer.second);
   }
+  if (decision.allowed && !decision.acted_on_id.empty()) {
+    request.target = authz::target_naming(request.target, decision.acted_on_id);
+  }
   record.event.decision = decision.allowed ? "allow" : "deny";
   if (audit_ != nullptr) {
     record.event.role = decision.role;
     record.event.rule = decision.rule;
   }
   if (!decision.allowed) {
-    record.event.status = 403;
+    record.event.status = decision.status;
     obs::log(obs::Level::info, "request denied",
              {{"client", identity_.text()},
               {"method", request.method},
@@ -422,7 +429,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
               {"rule", decision.rule},
               {"reason", decision.reason}});
     bool body_left = framing.kind != Framing::Kind::none;
-    co_await client_->write(json_error_response(403,
+    co_await client_->write(json_error_response(decision.status,
                                                 "dockgate: " + decision.reason + " [" + decision.rule + "]",
                                                 body_left || !keeps_alive(request)));
     if (body_left) {

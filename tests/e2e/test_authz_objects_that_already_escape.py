@@ -5,6 +5,7 @@ over its own socket, shows that nothing ran, changed or was written. The same re
 ordinary way are allowed."""
 import json
 import subprocess
+import threading
 
 import pytest
 
@@ -122,3 +123,37 @@ def test_the_same_requests_on_ordinary_objects_are_allowed(host, tmp_path):
         r = bob(host, "run", "--rm", "-v", f"{volume}:/v", "busybox", "sh", "-c", "echo ok > /v/f && cat /v/f")
         assert r.returncode == 0 and r.stdout == "ok\n", r.stderr
     assert inspect(host, "volume", "fresh-by-operator")["Options"] is None
+    # A container that does not exist is the engine's 404, answered by the gateway (forwarding the name could
+    # reach a container given that name meanwhile).
+    status, answer = raw(host, "POST", "/v1.41/containers/no-such-thing/start")
+    assert status == 404 and 'container "no-such-thing" does not exist' in json.loads(answer)["message"], answer
+
+
+def test_a_name_moved_between_judging_and_use_reaches_nothing(host, engine):
+    """The engine tries a name before an ID prefix: an operator's container named like the admin container's
+    ID prefix, renamed away and back in a loop, once let a judged request land on the admin's container
+    (13 in 100 copies out). The request is forwarded naming the judged container by its full ID."""
+    agent_id = engine_api(engine, "/containers/agent/json")["Id"]
+    alias = agent_id[:12]
+    status, answer = raw(host, "POST", f"/v1.41/containers/create?name={alias}",
+                         b'{"Image":"busybox","Cmd":["sleep","600"]}')
+    assert status == 201, answer
+    stop = threading.Event()
+
+    def flip():
+        while not stop.is_set():
+            raw(host, "POST", f"/v1.41/containers/{alias}/rename?name=moved-away")
+            raw(host, "POST", f"/v1.41/containers/moved-away/rename?name={alias}")
+
+    flipper = threading.Thread(target=flip)
+    flipper.start()
+    try:
+        answers = [raw(host, "GET", f"/v1.41/containers/{alias}/archive?path=/host/secret") for _ in range(100)]
+    finally:
+        stop.set()
+        flipper.join()
+    assert not [a for s, a in answers if s == 200 and b"host-secret" in a], "a copy out reached the admin's container"
+    # 404: the operator's own container (no such path) or the name was away; 403: the name was away and the
+    # engine's prefix lookup gave the admin's container, which was judged.
+    assert {s for s, _ in answers} <= {403, 404}, {s for s, _ in answers}
+    assert inspect(host, "container", "agent")["ExecIDs"] is None

@@ -215,18 +215,34 @@ TEST(Policy, AnInspectedObjectThatEscapesDeniesTheRequestByName) {
   Decision d = p->decide(op, "POST", r, std::string("{}"));
   ASSERT_TRUE(d.allowed) << d.reason;
   ASSERT_EQ(d.to_inspect.size(), 1u);
+  const std::string exec_id(64, 'e'), container_id(64, 'c');
   p->judge_inspected(d, op, "POST", r, d.to_inspect[0], 200,
-                     R"({"ID":"e1","ProcessConfig":{"privileged":false},"ContainerID":"c1"})");
+                     R"({"ID":")" + exec_id + R"(","ProcessConfig":{"privileged":false},"ContainerID":")" +
+                         container_id + R"("})");
   ASSERT_TRUE(d.allowed);
+  EXPECT_EQ(d.acted_on_id, exec_id);   // forwarded as /exec/<full ID>/start
   ASSERT_EQ(d.to_inspect.size(), 2u);  // the exec's container is next
   p->judge_inspected(d, op, "POST", r, d.to_inspect[1], 200,
-                     R"({"Id":"c1","HostConfig":{"Privileged":true}})");
+                     R"({"Id":")" + container_id + R"(","HostConfig":{"Privileged":true}})");
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.rule, "role operator: container sandbox");
-  EXPECT_EQ(d.reason,
-            "CN=op (role operator) may not POST /exec/e1/start (exec.start): container \"c1\" "
-            "HostConfig.Privileged is set: it gives the container every capability and every host device");
+  EXPECT_EQ(
+      d.reason,
+      "CN=op (role operator) may not POST /exec/e1/start (exec.start): container \"" + container_id +
+          "\" HostConfig.Privileged is set: it gives the container every capability and every host device");
   EXPECT_TRUE(d.to_inspect.empty());
+}
+
+TEST(Policy, AMissingObjectActedOnIsTheEnginesNotFound) {
+  auto p = policy();
+  tls::Identity op = who("op");
+  Route r = route("POST", "/v1.41/containers/gone/exec");
+  Decision d = p->decide(op, "POST", r, std::string(R"({"Cmd":["true"]})"));
+  ASSERT_TRUE(d.allowed) << d.reason;
+  p->judge_inspected(d, op, "POST", r, d.to_inspect[0], 404, R"({"message":"No such container: gone"})");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.status, 404);
+  EXPECT_NE(d.reason.find("container \"gone\" does not exist at the engine"), std::string::npos) << d.reason;
 }
 
 }  // namespace

@@ -13,9 +13,13 @@ using Kind = EngineObject::Kind;
 const std::string kPlainHostConfig =
     R"({"Binds":null,"ContainerIDFile":"","LogConfig":{"Type":"json-file","Config":{}},"NetworkMode":"default","PortBindings":{},"RestartPolicy":{"Name":"no","MaximumRetryCount":0},"AutoRemove":false,"VolumeDriver":"","VolumesFrom":null,"CapAdd":null,"CapDrop":null,"CgroupnsMode":"host","Dns":[],"DnsOptions":[],"DnsSearch":[],"ExtraHosts":null,"GroupAdd":null,"IpcMode":"private","Cgroup":"","Links":null,"OomScoreAdj":0,"PidMode":"","Privileged":false,"PublishAllPorts":false,"ReadonlyRootfs":false,"SecurityOpt":null,"UTSMode":"","UsernsMode":"","ShmSize":67108864,"Runtime":"runc","ConsoleSize":[0,0],"Isolation":"","CpuShares":0,"Memory":0,"NanoCpus":0,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":[],"BlkioDeviceReadBps":[],"BlkioDeviceWriteBps":[],"BlkioDeviceReadIOps":[],"BlkioDeviceWriteIOps":[],"CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":[],"DeviceCgroupRules":null,"DeviceRequests":null,"KernelMemory":0,"KernelMemoryTCP":0,"MemoryReservation":0,"MemorySwap":0,"MemorySwappiness":null,"OomKillDisable":false,"PidsLimit":null,"Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"MaskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware"],"ReadonlyPaths":["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]})";
 
+constexpr std::string_view kId = "d85da16d65f18cccca9b5f5d0a9f1ac3bcda142417d3c4303028fda9418c6f98";
+constexpr std::string_view kExecId = "7bbe0411105660ef569ae3ae49e64333225947c5b8d35fb0d6feb92b2976d9b5";
+
 std::string container_json(const std::string& host_config) {
-  return R"({"Id":"d85da16d","Name":"/c","HostConfig":)" + host_config + "}";
+  return R"({"Id":")" + std::string(kId) + R"(","Name":"/c","HostConfig":)" + host_config + "}";
 }
+
 
 // The plain container's HostConfig with one member replaced.
 std::string with(const std::string& key, const std::string& value) {
@@ -43,7 +47,8 @@ bodies::Denial judge(Kind kind, const std::string& body, std::vector<EngineObjec
   static const std::vector<std::string> prefixes = {"/srv"};
   std::vector<EngineObject> ignored;
   return judge_inspected({kind, "x"}, status, body, bodies::Context{&prefixes},
-                         more != nullptr ? *more : ignored);
+                         more != nullptr ? *more : ignored)
+      .denial;
 }
 
 TEST(Targets, EndpointsThatHandOverAContainerNameIt) {
@@ -72,6 +77,18 @@ TEST(Targets, EndpointsThatHandOverAContainerNameIt) {
                                                         {"POST", "/exec/abc/resize"}}) {
     EXPECT_FALSE(of(method, target)) << method << " " << target;
   }
+}
+
+TEST(Targets, TheRequestIsForwardedNamingTheObjectByItsFullId) {
+  EXPECT_EQ(target_naming("/v1.41/containers/web/exec", kId),
+            "/v1.41/containers/" + std::string(kId) + "/exec");
+  EXPECT_EQ(target_naming("/containers/web/archive?path=/tmp/x", kId),
+            "/containers/" + std::string(kId) + "/archive?path=/tmp/x");
+  EXPECT_EQ(target_naming("/v1.24/exec/e1/start", kExecId), "/v1.24/exec/" + std::string(kExecId) + "/start");
+  EXPECT_EQ(target_naming("/v.24/containers/web/start", kId),
+            "/v.24/containers/" + std::string(kId) + "/start");
+  EXPECT_EQ(target_naming("/containers/web/attach/ws?stream=1", kId),
+            "/containers/" + std::string(kId) + "/attach/ws?stream=1");
 }
 
 TEST(Targets, InspectPathsTakeOnlyNamesTheEngineCouldHold) {
@@ -136,8 +153,8 @@ TEST(Targets, AContainersNamedVolumesAreJudgedNext) {
 TEST(Targets, AnExecIsItsPrivilegeAndItsContainer) {
   std::vector<EngineObject> more;
   const char* privileged =
-      R"({"ID":"7bbe04","Running":false,"ExitCode":null,"ProcessConfig":{"tty":false,"entrypoint":"true",)"
-      R"("arguments":[],"privileged":true},"ContainerID":"d85da16d","Pid":0})";
+      R"({"ID":"7bbe0411105660ef569ae3ae49e64333225947c5b8d35fb0d6feb92b2976d9b5","Running":false,"ExitCode":null,"ProcessConfig":{"tty":false,"entrypoint":"true",)"
+      R"("arguments":[],"privileged":true},"ContainerID":"d85da16d65f18cccca9b5f5d0a9f1ac3bcda142417d3c4303028fda9418c6f98","Pid":0})";
   auto d = judge(Kind::exec, privileged, &more);
   ASSERT_TRUE(d);
   EXPECT_NE(d->find("privileged"), std::string::npos);
@@ -145,8 +162,10 @@ TEST(Targets, AnExecIsItsPrivilegeAndItsContainer) {
   std::string plain = privileged;
   plain.replace(plain.find("\"privileged\":true"), 17, "\"privileged\":false");
   EXPECT_EQ(judge(Kind::exec, plain, &more), std::nullopt);
-  EXPECT_EQ(more, (std::vector<EngineObject>{{Kind::container, "d85da16d"}}));
-  EXPECT_TRUE(judge(Kind::exec, R"({"ID":"7bbe04","ContainerID":"d85da16d"})"));  // says nothing certain
+  EXPECT_EQ(more, (std::vector<EngineObject>{{Kind::container, std::string(kId)}}));
+  EXPECT_TRUE(judge(
+      Kind::exec,
+      R"({"ID":"7bbe04","ContainerID":"d85da16d65f18cccca9b5f5d0a9f1ac3bcda142417d3c4303028fda9418c6f98"})"));  // says nothing certain
 }
 
 TEST(Targets, AVolumeIsJudgedAsCreatingItWouldBe) {
@@ -166,7 +185,21 @@ TEST(Targets, AVolumeIsJudgedAsCreatingItWouldBe) {
 }
 
 TEST(Targets, OnlyAnAnswerThatSaysSomethingCertainPasses) {
-  EXPECT_EQ(judge(Kind::container, "", nullptr, 404), std::nullopt);  // the request acts on nothing
+  std::vector<EngineObject> more;
+  const std::vector<std::string> none;
+  Inspected missing = judge_inspected({Kind::container, "x"}, 404, "{}", bodies::Context{&none}, more);
+  EXPECT_TRUE(missing.missing);
+  EXPECT_EQ(missing.denial, std::nullopt);
+  Inspected plain = judge_inspected({Kind::container, "x"}, 200, container_json(kPlainHostConfig),
+                                    bodies::Context{&none}, more);
+  EXPECT_EQ(plain.id, kId);
+  auto big = judge(Kind::container, "", nullptr, kAnswerTooLarge);
+  ASSERT_TRUE(big);
+  EXPECT_NE(big->find("more than 4 MiB"), std::string::npos) << *big;
+  // An answer without a full ID gives nothing to forward the request by.
+  std::string short_id = container_json(kPlainHostConfig);
+  short_id.replace(short_id.find(kId), kId.size(), "d85da16d");
+  EXPECT_TRUE(judge(Kind::container, short_id));
   auto failed = judge(Kind::container, R"({"message":"oops"})", nullptr, 500);
   ASSERT_TRUE(failed);
   EXPECT_NE(failed->find("500"), std::string::npos);
