@@ -197,6 +197,19 @@ Context make_server_context(const Files& files) {
 
   // The key pair, read by us so that errors name the flag and file.
   std::vector<pki::Cert> chain = read_certs(files.cert, "--tlscert");
+  // An expired (or not yet valid) server certificate fails nearly every client's handshake: refuse it at
+  // start, and on a reload keep the one in force (the caller does, on this Error).
+  std::time_t now = std::time(nullptr);
+  std::optional<std::time_t> not_before = pki::to_time(X509_get0_notBefore(chain[0].get()));
+  std::optional<std::time_t> not_after = pki::to_time(X509_get0_notAfter(chain[0].get()));
+  if (not_after && *not_after <= now) {
+    throw Error("--tlscert " + files.cert + " expired on " + pki::utc_text(*not_after) +
+                ": renew it (dockgate certs renew server) and the gateway reloads it");
+  }
+  if (not_before && *not_before > now) {
+    throw Error("--tlscert " + files.cert + " is not valid until " + pki::utc_text(*not_before) +
+                ": check this host's clock, or issue it again");
+  }
   std::string key_pem = files::read_file(files.key, "--tlskey");
   pki::PKey key = pki::key_from_pem(key_pem, files.key, std::nullopt);
   if (SSL_CTX_use_certificate(c, chain[0].get()) != 1) fail("--tlscert " + files.cert + " is not usable");

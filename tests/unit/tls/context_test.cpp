@@ -260,6 +260,46 @@ INSTANTIATE_TEST_SUITE_P(KeyDecoding, ServerChain, ::testing::Values(false, true
 
 // On OpenSSL 3.0 the switch is real: a certificate's EC key comes out of the built-in method, with no
 // provider behind it, and still describes itself.
+// The main server certificate of `layout`, signed again by its CA with other dates.
+void redate_server_cert(const pki::Layout& layout, long not_before_offset, long not_after_offset) {
+  std::string pem = files::read_file(layout.dir / "server-cert.pem", "cert");
+  pki::Bio in = pki::bio_from(pem);
+  pki::Cert cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+  ASSERT_TRUE(cert);
+  std::string ca_key_pem = files::read_file(layout.dir / "ca-key.pem", "ca key");
+  pki::PKey ca_key = pki::key_from_pem(ca_key_pem, "ca-key.pem", std::nullopt);
+  ASSERT_TRUE(X509_gmtime_adj(X509_getm_notBefore(cert.get()), not_before_offset));
+  ASSERT_TRUE(X509_gmtime_adj(X509_getm_notAfter(cert.get()), not_after_offset));
+  ASSERT_GT(X509_sign(cert.get(), ca_key.get(), EVP_sha256()), 0);
+  pki::Bio out(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(out.get(), cert.get());
+  std::ofstream(layout.dir / "server-cert.pem", std::ios::trunc) << pki::bio_text(out.get());
+}
+
+TEST(ServerCertificate, AnExpiredOrNotYetValidOneIsRefusedByName) {
+  TempDir tmp;
+  pki::Layout layout{tmp / "pki"};
+  pki::init_pki(options_for(layout.dir));
+  Files files = server_files(layout, layout.ca_cert().string(), false);
+  EXPECT_NO_THROW(make_server_context(files));
+  redate_server_cert(layout, -30L * 86400, -60);  // expired a minute ago
+  try {
+    make_server_context(files);
+    FAIL() << "an expired server certificate was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--tlscert " + files.cert + " expired on "), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("dockgate certs renew server"), std::string::npos) << e.what();
+  }
+  redate_server_cert(layout, 3600, 30L * 86400);  // valid from an hour from now
+  try {
+    make_server_context(files);
+    FAIL() << "a server certificate not yet valid was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is not valid until"), std::string::npos) << e.what();
+  }
+}
+
 TEST(BuiltinEcKeyDecoding, IsOnWithOpenSsl30AndDecodesWithoutAProvider) {
   TempDir tmp;
   pki::Layout l{tmp / "pki"};
