@@ -473,15 +473,25 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     x.method = request.method;
     engine_at_rest_ = false;
     std::exception_ptr failure;
+    Framing rest = framing;  // what of the request body is left to relay after the head's write
     try {
       std::string head_out = serialize(request);
       if (body) {
         head_out += *body;  // one write, and one segment on the engine socket, for head and judged body
         x.bytes_in = body->size();
+      } else if (std::size_t whole = buffered_whole_body(framing, from_client_.data());
+                 framing.kind != Framing::Kind::none && whole != kNotBuffered) {
+        // A body already here whole goes in the head's write too. dockerd hijacks an attach once it has
+        // read the head and hands whatever arrives later to the container's stdin: docker-modem (dockerode)
+        // sends its attach with a small JSON body, which a second write put into the container.
+        head_out.append(from_client_.data().substr(0, whole));
+        from_client_.consume(whole);
+        x.bytes_in = whole;
+        rest = Framing{};
       }
       co_await engine_->write(head_out);
       auto relay_request = [&]() -> asio::awaitable<void> {
-        x.bytes_in = co_await relay_body(framing, *client_, from_client_, *engine_);
+        x.bytes_in = co_await relay_body(rest, *client_, from_client_, *engine_);
       };
       auto relay_response = [&]() -> asio::awaitable<void> {
         while (true) {
@@ -515,14 +525,14 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
           } else {
             // With no request body to read, nothing reads the client meanwhile: watch it (after a body, the
             // request's side watches it once the body is through).
-            x.bytes_out = framing.kind == Framing::Kind::none
+            x.bytes_out = rest.kind == Framing::Kind::none
                               ? co_await relay_response_body(response_body)
                               : co_await relay_body(response_body, *engine_, from_engine_, *client_);
           }
           co_return;
         }
       };
-      if (framing.kind == Framing::Kind::none) {
+      if (rest.kind == Framing::Kind::none) {
         co_await relay_response();  // nothing to send alongside: no parallel group, no extra coroutine
       } else {
         bool answered = false;
