@@ -380,6 +380,20 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
                "), whose parameters the engine would read in place of the query's; send them in the query";
     return d;
   }
+  if (name == "container.create" || name == "container.rename") {
+    // The engine looks a container up by full ID, then by name, then by ID prefix, and takes any valid
+    // name, so a name of a full ID's form would stand for whichever container once had that ID: the
+    // sandbox forwards a judged request naming its container by full ID (targets.hpp), and such a name,
+    // given to an escaping container, would catch the request once the judged one is removed.
+    std::string wanted = query_value(route.query, "name");
+    if (!wanted.empty() && wanted.front() == '/') wanted.erase(0, 1);
+    if (is_full_id(wanted)) {
+      d.rule = "container name";
+      d.reason = who(identity) + ": the name \"" + wanted +
+                 "\" has the form of a container ID, which the engine would confuse with one; choose another";
+      return d;
+    }
+  }
   const Role* role = role_for(identity);
   if (role == nullptr) {
     d.rule = "no binding";

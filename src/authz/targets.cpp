@@ -54,17 +54,10 @@ const Json* member(const Json& object, std::string_view key) {
   return nullptr;
 }
 
-// A full ID: 64 lower-case hex digits (pkg/stringid).
-bool full_id(std::string_view id) {
-  return id.size() == 64 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 std::string id_of(const Json& root, std::string_view key) {
   const Json* id = member(root, key);
-  return id != nullptr && id->kind == Json::Kind::string && full_id(id->text) ? std::string(id->text)
-                                                                              : std::string();
+  return id != nullptr && id->kind == Json::Kind::string && is_full_id(id->text) ? std::string(id->text)
+                                                                                 : std::string();
 }
 
 bodies::Denial judge_container(const Json& root, const bodies::Context& context,
@@ -92,7 +85,7 @@ bodies::Denial judge_exec(const Json& root, std::vector<EngineObject>& more) {
   const Json* privileged = process != nullptr ? member(*process, "privileged") : nullptr;
   const Json* container = member(root, "ContainerID");
   if (privileged == nullptr || privileged->kind != Json::Kind::boolean || container == nullptr ||
-      container->kind != Json::Kind::string || !full_id(container->text)) {
+      container->kind != Json::Kind::string || !is_full_id(container->text)) {
     return std::string("the engine's answer does not say whether it is privileged and where it runs");
   }
   if (privileged->boolean) return std::string("runs privileged (docker exec --privileged)");
@@ -117,6 +110,12 @@ bodies::Denial judge_volume(const Json& root, const bodies::Context& context) {
 }
 
 }  // namespace
+
+bool is_full_id(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 std::optional<EngineObject> acted_on(const Route& route) {
   if (route.endpoint == nullptr) return std::nullopt;

@@ -57,6 +57,11 @@ Inspected judge_inspected(const EngineObject& object, int status, std::string_vi
 // before ID prefixes), a full ID cannot: the engine tries it first and it names one object for its life.
 std::string target_naming(std::string_view target, std::string_view id);
 
+// Whether `text` has the form of a container's or exec's full ID: 64 lower-case hex digits (pkg/stringid).
+// The engine takes such a string for a name too, once no object has it as its ID: so containers may not
+// be named so through the gateway (Policy::decide).
+bool is_full_id(std::string_view text);
+
 // At most this many volumes mounted by name are judged for one request or container (every inspection is
 // a round trip to the engine); more are refused.
 constexpr std::size_t kMaxNamedVolumes = 32;

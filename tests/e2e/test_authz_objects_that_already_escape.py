@@ -157,3 +157,16 @@ def test_a_name_moved_between_judging_and_use_reaches_nothing(host, engine):
     # engine's prefix lookup gave the admin's container, which was judged.
     assert {s for s, _ in answers} <= {403, 404}, {s for s, _ in answers}
     assert inspect(host, "container", "agent")["ExecIDs"] is None
+
+
+def test_no_container_takes_the_name_of_a_full_id(host, engine):
+    """A judged request is forwarded naming its container by full ID; once that container is removed the
+    engine would read the ID as a name, which an operator could have given to the admin's container."""
+    status, answer = raw(host, "POST", "/v1.41/containers/create?name=victim-a",
+                         b'{"Image":"busybox","Cmd":["sleep","600"]}')
+    assert status == 201, answer
+    victim_id = json.loads(answer)["Id"]
+    for path in (f"/v1.41/containers/agent/rename?name={victim_id}", f"/v1.41/containers/create?name={victim_id}"):
+        status, answer = raw(host, "POST", path, b'{"Image":"busybox"}')
+        assert status == 403 and "has the form of a container ID" in json.loads(answer)["message"], answer
+    assert engine_api(engine, "/containers/agent/json")["Name"] == "/agent"

@@ -267,3 +267,24 @@ TEST(Policy, AnArchiveUploadIsJudgedByItsFirstBytes) {
 
 }  // namespace
 }  // namespace dockgate::authz
+
+namespace dockgate::authz {
+namespace {
+
+TEST(Policy, NoContainerMayBeNamedLikeAFullId) {
+  const std::string id(64, 'a');
+  for (const char* who_ : {"root-1", "op"}) {
+    for (std::string target : {"/v1.41/containers/create?name=" + id, "/containers/create?name=%2F" + id,
+                               "/v1.41/containers/web/rename?name=" + id}) {
+      Decision d = decide(who_, "POST", target, std::string(R"({"Image":"busybox"})"));
+      EXPECT_FALSE(d.allowed) << who_ << " " << target;
+      EXPECT_EQ(d.rule, "container name");
+      EXPECT_NE(d.reason.find("has the form of a container ID"), std::string::npos) << d.reason;
+    }
+  }
+  EXPECT_TRUE(decide("op", "POST", "/containers/create?name=" + id.substr(1), std::string("{}")).allowed);
+  EXPECT_TRUE(decide("op", "POST", "/containers/web/rename?name=" + std::string(64, 'g')).allowed);
+}
+
+}  // namespace
+}  // namespace dockgate::authz

@@ -20,7 +20,6 @@ std::string container_json(const std::string& host_config) {
   return R"({"Id":")" + std::string(kId) + R"(","Name":"/c","HostConfig":)" + host_config + "}";
 }
 
-
 // The plain container's HostConfig with one member replaced.
 std::string with(const std::string& key, const std::string& value) {
   std::string hc = kPlainHostConfig;
