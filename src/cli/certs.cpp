@@ -17,9 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-// Certificates expiring within this many days are flagged by `list` and `show`.
-constexpr long kExpiringDays = 30;
-
 struct CommonFlags {
   std::string dir;
   std::string passphrase_file;
@@ -68,7 +65,7 @@ std::string sans_text(const pki::CertInfo& info) {
 std::string status_of(const pki::CertInfo& info, bool revoked) {
   if (revoked) return "revoked";
   if (info.days_left < 0) return "expired";
-  if (info.days_left < kExpiringDays) return "expiring";
+  if (info.expiring()) return "expiring";
   return "valid";
 }
 

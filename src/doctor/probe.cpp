@@ -137,7 +137,7 @@ void check_local_files(const ClientConfig& c, Walk& walk) {
     for (int shift = 6; shift >= 0; shift -= 3) mode += static_cast<char>('0' + ((st.st_mode >> shift) & 7));
     walk.warn("client files", join(found) + "; key.pem is readable by other users (mode " + mode + ")",
               "chmod 0400 " + c.key);
-  } else if (info.days_left < 30) {
+  } else if (info.expiring()) {
     walk.warn("client files", join(found),
               "the client certificate expires soon: `dockgate certs renew client " + info.common_name + "`");
   } else {
@@ -378,7 +378,7 @@ void check_server_certificate(const ClientConfig& c, const Target& t, SSL* ssl, 
   }
   std::string detail = "signed by your CA, valid for " + t.host + ", expires " + info.not_after + " (" +
                        std::to_string(info.days_left) + " days)";
-  if (info.days_left < 30) {
+  if (info.expiring()) {
     walk.warn("server certificate", detail, "renew it soon: `dockgate certs renew server` on the server");
   } else {
     walk.ok("server certificate", detail);

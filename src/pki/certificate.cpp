@@ -135,7 +135,9 @@ Cert issue_certificate(const Profile& profile, EVP_PKEY* subject_key, const std:
   X509_set_issuer_name(cert.get(), signer ? X509_get_subject_name(signer->cert) : subject);
 
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kBackdateSeconds);
-  X509_time_adj_ex(X509_getm_notAfter(cert.get()), profile.days, 0, nullptr);
+  // The period is `days` from the back-dated start: an 825-day server certificate is 825 days, the most
+  // macOS accepts, not 825 days and 5 minutes.
+  X509_time_adj_ex(X509_getm_notAfter(cert.get()), profile.days, -kBackdateSeconds, nullptr);
   if (signer && ASN1_TIME_compare(X509_get0_notAfter(cert.get()), X509_get0_notAfter(signer->cert)) > 0) {
     X509_set1_notAfter(cert.get(), X509_get0_notAfter(signer->cert));
   }
@@ -294,6 +296,9 @@ CertInfo describe_certificate(X509* cert) {
   int days = 0, secs = 0;
   if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert)) == 1) {
     info.days_left = static_cast<long>(std::floor((static_cast<double>(days) * 86400 + secs) / 86400));
+  }
+  if (ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert), X509_get0_notAfter(cert)) == 1) {
+    info.lifetime_days = days;
   }
 
   uint32_t flags = X509_get_extension_flags(cert);

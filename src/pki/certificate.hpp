@@ -3,6 +3,7 @@
 // for `certs show` and `certs list`.
 #pragma once
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -83,6 +84,10 @@ struct CertInfo : Holder {
   std::string subject, issuer;
   std::string not_before, not_after;  // RFC 3339, UTC
   long days_left = 0;                 // whole days until expiry; negative once expired
+  long lifetime_days = 0;             // whole days from notBefore to notAfter
+  // Due for renewal: in the last 30 days of its life, or the last third of a life shorter than 90 days (a
+  // 30-day client certificate is not "expiring" the moment it is issued).
+  bool expiring() const { return days_left >= 0 && days_left < std::min(30L, (lifetime_days + 2) / 3); }
   bool is_ca = false;
   std::string key;
   std::vector<std::string> key_usage, extended_key_usage;

@@ -351,7 +351,7 @@ void check_certificate(const Host& host, const std::string& path, bool server,
   if (days < 0) {
     out.push_back(
         {Severity::error, path, "expired on " + info.not_after + ": every TLS connection fails", renew});
-  } else if (days < 30) {
+  } else if (info.expiring()) {
     out.push_back({Severity::warning, path,
                    "expires in " + std::to_string(days) + " days (" + info.not_after + ")", renew});
   }

@@ -198,6 +198,21 @@ class Gateway:
         return None
 
 
+def resign_with_dates(cert_path, ca_dir, not_before, not_after):
+    """Signs the certificate at `cert_path` again with the CA in `ca_dir` (ca-key.pem), valid from
+    `not_before` to `not_after` (datetimes, UTC): certificates with dates dockgate never issues."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    ca_key = serialization.load_pem_private_key((Path(ca_dir) / "ca-key.pem").read_bytes(), password=None)
+    builder = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(cert.issuer)
+               .public_key(cert.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(not_before).not_valid_after(not_after))
+    for ext in cert.extensions:
+        builder = builder.add_extension(ext.value, ext.critical)
+    Path(cert_path).write_bytes(builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+
+
 def policy_gateway(engine, base, policy, clients, args=()):
     """`dockgate serve` on tcp://127.0.0.1:PORT in front of `engine` with `policy` (a dict, written to
     base/policy.json), its PKI in base/state with a client certificate for each of `clients` (names).

@@ -1,9 +1,10 @@
 """`certs list`, `certs show` and `certs renew` through the binary, in words and in JSON."""
+import datetime
 import json
 import os
 import stat
 
-from harness import dockgate
+from harness import dockgate, resign_with_dates
 
 
 def show(path):
@@ -28,6 +29,11 @@ def test_show_describes_every_field_in_words_and_json(pki):
 
 def test_list_shows_every_certificate_with_its_status(pki):
     dockgate("certs", "issue", "client", "ci", "--group", "builders", "--days", "10", "--dir", pki)
+    fresh = json.loads(dockgate("certs", "show", pki / "clients" / "ci" / "cert.pem", "--json").stdout)
+    assert fresh["status"] == "valid", fresh  # a short life is not "expiring" the moment it is issued
+    now = datetime.datetime.now(datetime.timezone.utc)  # 60 days, 5 left: its last 30
+    resign_with_dates(pki / "clients" / "ci" / "cert.pem", pki, now - datetime.timedelta(days=55),
+                      now + datetime.timedelta(days=5))
     dockgate("certs", "issue", "server", "build-2", "--host", "build-2.example.com", "--dir", pki)
     entries = json.loads(dockgate("certs", "list", "--json", "--dir", pki).stdout)
     assert [(e["role"], e["name"]) for e in entries] == [

@@ -4,25 +4,14 @@ import datetime
 import subprocess
 import time
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-
-from harness import DOCKGATE, docker_clis, dockgate, free_port, run_docker, tls_client_env
+from harness import DOCKGATE, docker_clis, dockgate, free_port, resign_with_dates, run_docker, tls_client_env
 
 
 def expire_server_cert(state):
-    """Signs the server certificate again with the CA's key, valid from 30 days to 1 minute ago."""
-    cert = x509.load_pem_x509_certificate((state / "server-cert.pem").read_bytes())
-    ca_key = serialization.load_pem_private_key((state / "ca-key.pem").read_bytes(), password=None)
+    """The server certificate, signed again by the CA, valid from 30 days to 1 minute ago."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(cert.issuer)
-               .public_key(cert.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(days=30))
-               .not_valid_after(now - datetime.timedelta(minutes=1)))
-    for ext in cert.extensions:
-        builder = builder.add_extension(ext.value, ext.critical)
-    expired = builder.sign(ca_key, hashes.SHA256())
-    (state / "server-cert.pem").write_bytes(expired.public_bytes(serialization.Encoding.PEM))
+    resign_with_dates(state / "server-cert.pem", state, now - datetime.timedelta(days=30),
+                      now - datetime.timedelta(minutes=1))
 
 
 def test_an_expired_server_certificate_is_refused_at_start(engine, tmp_path):

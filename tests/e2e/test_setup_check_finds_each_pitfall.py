@@ -1,10 +1,11 @@
 """`dockgate setup check` on staged hosts built from the seed tutorials' mistakes: each one is found, named
 with where it is, and comes with its fix; a host set up right has no findings. One live check too: a
 dockerd answering plain HTTP on a port that is not loopback-only is caught by probing it over loopback."""
+import datetime
 import json
 import os
 
-from harness import Dockerd, dockgate, free_port
+from harness import Dockerd, dockgate, free_port, resign_with_dates
 from setup_roots import snapshot, stage
 
 
@@ -113,8 +114,8 @@ def test_key_modes_expiry_and_server_names(tmp_path):
          "fix": "dockgate certs issue server --force --all-local-addresses --host buildhost.example"}]
 
     (pki / "server-key.pem").chmod(0o644)
-    dockgate("certs", "renew", "server", "--dir", pki, "--days", "10")
-    (pki / "server-key.pem").chmod(0o644)
+    now = datetime.datetime.now(datetime.timezone.utc)  # 90 days, 10 left: its last 30
+    resign_with_dates(pki / "server-cert.pem", pki, now - datetime.timedelta(days=80), now + datetime.timedelta(days=10))
     findings = check(root)
     key = only(findings, "private key is readable by every user")
     assert key["where"] == "/var/lib/dockgate/server-key.pem" and key["fix"] == "chmod 600 /var/lib/dockgate/server-key.pem"

@@ -124,6 +124,36 @@ TEST(Certificate, ValidityIsBackdatedAndNeverOutlivesTheCa) {
   EXPECT_LE(describe_certificate(leaf.get()).days_left, 10);
 }
 
+TEST(Certificate, ThePeriodIsExactlyTheDaysAskedFor) {
+  // 825 days is the most macOS accepts for a server certificate: the back-dating is not added to it.
+  Chain c = make_chain(KeyType::ecdsa_p256);
+  int days = 0, secs = 0;
+  ASSERT_EQ(
+      ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(c.server.get()), X509_get0_notAfter(c.server.get())),
+      1);
+  EXPECT_EQ(days, 825);
+  EXPECT_EQ(secs, 0);
+  CertInfo info = describe_certificate(c.server.get());
+  EXPECT_EQ(info.lifetime_days, 825);
+  EXPECT_FALSE(info.expiring());
+}
+
+TEST(Certificate, ExpiringIsRelativeToALifeShorterThan90Days) {
+  CertInfo info;
+  info.lifetime_days = 30;
+  info.days_left = 29;  // a 30-day certificate just issued
+  EXPECT_FALSE(info.expiring());
+  info.days_left = 9;  // its last third
+  EXPECT_TRUE(info.expiring());
+  info.lifetime_days = 825;
+  info.days_left = 29;
+  EXPECT_TRUE(info.expiring());
+  info.days_left = 30;
+  EXPECT_FALSE(info.expiring());
+  info.days_left = -1;  // expired is not expiring
+  EXPECT_FALSE(info.expiring());
+}
+
 TEST(Certificate, ProfileReadsBackRoleNamesAndGroups) {
   Chain c = make_chain(KeyType::ecdsa_p256);
   Profile server = profile_of(c.server.get(), "server-cert.pem");
