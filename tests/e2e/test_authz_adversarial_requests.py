@@ -120,6 +120,7 @@ ATTEMPTS = {
     "volume-bind-options": request(
         "/v1.41/volumes/create", b'{"Name":"rootvol","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
     "unknown-field": create_with(b'{"FutureEscape":true}'),
+    "tmpfs-bind-option": create_with(b'{"Tmpfs":{"/x":"rbind"}}'),
 }
 
 

@@ -41,7 +41,8 @@ def test_docker_cli_run_exec_cp_and_classic_build(operator, cli, tmp_path):
                               env={**operator["env"], **kwargs.pop("env", {})}, **kwargs)
 
     name = f"daily-{os.path.basename(cli)}"
-    run = docker("run", "-d", "--name", name, "-e", "MODE=daily", "-l", "team=a", "busybox", "sleep", "600")
+    run = docker("run", "-d", "--name", name, "-e", "MODE=daily", "-l", "team=a", "--tmpfs", "/scratch:size=16m,noexec",
+                 "busybox", "sleep", "600")
     assert run.returncode == 0, run.stderr
     try:
         out = docker("exec", name, "sh", "-c", "echo $MODE")

@@ -349,6 +349,50 @@ Denial volume_options(const Json& v, const Context&) {
   return std::nullopt;
 }
 
+namespace {
+// One tmpfs mount option: a size or ownership value, or a flag that only restricts the mount.
+bool tmpfs_option_allowed(std::string_view opt) {
+  static constexpr std::array<std::string_view, 6> kData = {"size", "mode",      "uid",
+                                                            "gid",  "nr_inodes", "nr_blocks"};
+  if (size_t eq = opt.find('='); eq != std::string_view::npos) return one_of(opt.substr(0, eq), kData);
+  return opt.empty() || one_of(opt, kSafeMountFlags);
+}
+}  // namespace
+
+// HostConfig.Tmpfs ({"/run": "size=64m,noexec"}): the engine hands the options to runc as the mount's own,
+// and "bind" or "rbind" among them makes runc bind-mount a host path where a tmpfs was asked for.
+Denial tmpfs(const Json& v, const Context&) {
+  for (const auto& m : v.members) {
+    std::string_view options = m.value.text;
+    while (true) {
+      size_t comma = options.find(',');
+      std::string_view opt = options.substr(0, comma);
+      if (!tmpfs_option_allowed(opt)) {
+        return "has option " + quoted(opt) + " for " + quoted(m.key) +
+               " (allowed: size, mode, uid, gid, nr_inodes, nr_blocks and flags that restrict, such as "
+               "noexec)";
+      }
+      if (comma == std::string_view::npos) break;
+      options.remove_prefix(comma + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+// mount.TmpfsOptions.Options (API 1.46): [["noexec"], ["size", "64m"]], under the same rule.
+Denial tmpfs_options(const Json& v, const Context&) {
+  for (const auto& option : v.items) {
+    if (option.items.empty() || option.items.size() > 2)
+      return std::string("has an option that is not [name] or [name, value]");
+    std::string_view name = option.items[0].text;
+    bool ok = option.items.size() == 2
+                  ? tmpfs_option_allowed(std::string(name) + "=" + std::string(option.items[1].text))
+                  : tmpfs_option_allowed(name);
+    if (!ok) return "has option " + quoted(name) + " (allowed: size, mode, uid, gid and flags that restrict)";
+  }
+  return std::nullopt;
+}
+
 Denial storage_opt(const Json& v, const Context&) {
   for (const auto& m : v.members) {
     if (m.key != "size") return "sets " + quoted(m.key) + " (allowed: size)";

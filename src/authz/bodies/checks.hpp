@@ -28,6 +28,8 @@ Denial log_driver(const Json& v, const Context& c);         // LogConfig.Type, s
 Denial log_options(const Json& v, const Context& c);        // LogConfig.Config, swarm.Driver.Options (logs)
 Denial volume_driver(const Json& v, const Context& c);      // a volume's driver: local only
 Denial volume_options(const Json& v, const Context& c);     // the local driver's options
+Denial tmpfs(const Json& v, const Context& c);              // HostConfig.Tmpfs
+Denial tmpfs_options(const Json& v, const Context& c);      // mount.TmpfsOptions.Options
 Denial storage_opt(const Json& v, const Context& c);        // HostConfig.StorageOpt
 Denial network_driver(const Json& v, const Context& c);     // NetworkCreate.Driver
 Denial network_options(const Json& v, const Context& c);    // NetworkCreate.Options

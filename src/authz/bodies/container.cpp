@@ -132,7 +132,8 @@ constexpr Shape kVolumeOptions{"mount.VolumeOptions", kVolumeOptionsFields};
 constexpr std::array kTmpfsOptionsFields = {
     ok("SizeBytes", W::integer),
     ok("Mode", W::unsigned_integer),
-    since(ok("Options", W::string_list_list), "1.46"),
+    since(checked("Options", W::string_list_list, c::tmpfs_options, "mount options that bind host paths"),
+          "1.46"),
 };
 constexpr Shape kTmpfsOptions{"mount.TmpfsOptions", kTmpfsOptionsFields};
 constexpr std::array kMountFields = {
@@ -176,7 +177,7 @@ constexpr std::array kHostConfigOwnFields = {
     ok("ReadonlyRootfs", W::boolean),
     checked("SecurityOpt", W::string_list, c::security_opt, "options that remove confinement"),
     checked("StorageOpt", W::string_map, c::storage_opt, "storage driver options"),
-    ok("Tmpfs", W::string_map),
+    checked("Tmpfs", W::string_map, c::tmpfs, "mount options that bind host paths"),
     checked("UTSMode", W::string, c::private_namespace, kShares),
     checked("UsernsMode", W::string, c::private_namespace, "leaves the engine's user namespace remapping"),
     ok("ShmSize", W::integer),

@@ -171,6 +171,23 @@ TEST(Bodies, OrdinaryOperatorsAreNotRefused) {
   EXPECT_FALSE(judge("container.exec", R"({"User":"root","Cmd":["id"],"AttachStdout":true})"));
 }
 
+TEST(Bodies, TmpfsOptionsOnlySizeAndRestrict) {
+  EXPECT_FALSE(create(R"({"Tmpfs":{"/run":"size=64m,noexec,nosuid","/tmp":"","/x":"mode=1777,uid=1000"}})"));
+  EXPECT_FALSE(create(
+      R"({"Mounts":[{"Type":"tmpfs","Target":"/t","TmpfsOptions":{"Options":[["noexec"],["size","64m"]]}}]})"));
+  // runc takes bind or rbind among a tmpfs's options for a bind mount of a host path.
+  for (const char* tmpfs :
+       {R"({"/x":"bind"})", R"({"/x":"size=1m,rbind"})", R"({"/x":"shared"})", R"({"/x":"remount"})"}) {
+    auto d = create(std::string(R"({"Tmpfs":)") + tmpfs + "}");
+    ASSERT_TRUE(d) << tmpfs;
+    EXPECT_NE(d->find("HostConfig.Tmpfs has option"), std::string::npos) << *d;
+  }
+  EXPECT_TRUE(
+      create(R"({"Mounts":[{"Type":"tmpfs","Target":"/t","TmpfsOptions":{"Options":[["rbind"]]}}]})"));
+  EXPECT_TRUE(
+      create(R"({"Mounts":[{"Type":"tmpfs","Target":"/t","TmpfsOptions":{"Options":[["a","b","c"]]}}]})"));
+}
+
 TEST(Bodies, WhatStillEscapesIsRefusedByName) {
   auto reason = [](Denial d) { return d ? *d : std::string("(allowed)"); };
   EXPECT_NE(reason(create(R"({"CapAdd":["SYS_ADMIN"]})")).find("SYS_ADMIN"), std::string::npos);
