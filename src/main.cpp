@@ -35,7 +35,8 @@ std::vector<std::string> split_short_equals(int argc, char** argv) {
 // creating servers/web3/.
 void one_value_per_occurrence(CLI::App& app) {
   for (CLI::Option* option : app.get_options()) {
-    if (option->nonpositional() && option->get_items_expected_max() >= CLI::detail::expected_max_vector_size) {
+    if (option->nonpositional() &&
+        option->get_items_expected_max() >= CLI::detail::expected_max_vector_size) {
       option->allow_extra_args(false);
     }
   }
