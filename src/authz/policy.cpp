@@ -82,7 +82,7 @@ std::vector<Role> make_builtins() {
       "operator",
       {allow({"service.create", "service.update", "service.remove"}),
        deny({"unknown", "category:swarm.write", "category:secret.read", "category:secret.write",
-             "category:config.read", "category:config.write", "category:plugin.write", "category:session"}),
+             "category:config.read", "category:config.write", "category:plugin.write", "build.grpc"}),
        allow({"*"})},
       true,
       {}});
@@ -319,9 +319,14 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
     return "API version " + route.version + " is older than " + std::string(kMinSandboxedApi) +
            ", the oldest sandboxed roles may use (older engines read settings from more places)";
   }
-  if (route.endpoint->category == Category::session) {
-    return std::string(
-        "BuildKit sessions cannot be judged yet: build with the classic builder (DOCKER_BUILDKIT=0)");
+  // BuildKit's control API (/grpc) runs whatever build graph it is sent: refused until it is judged. A
+  // session (/session) only lets the engine read the client's own build context and credentials for a
+  // build that names it, and every BuildKit build (/build?version=2) is refused below; allowing it is what
+  // lets the docker CLI show that refusal and its way out instead of "unable to upgrade to h2c, received
+  // 403".
+  if (name == "build.grpc") {
+    return std::string("BuildKit's build API cannot be judged yet: build with the classic builder "
+                       "(DOCKER_BUILDKIT=0)");
   }
   std::vector<std::string> volumes;
   bodies::Context context{&role.bind_prefixes, false, &volumes};

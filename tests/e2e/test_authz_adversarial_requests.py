@@ -97,7 +97,7 @@ ATTEMPTS = {
                             b"Content-Length: 0\r\n\r\n",
     "bind-volume-driver": request("/v1.41/volumes/create",
                                   b'{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
-    "buildkit-session": b"POST /session HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+    "buildkit-grpc": b"POST /grpc HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
     # The six classes that escaped the previous checks (issue 27).
     "null-after-a-value": create_with(b'{"Privileged":true,"Privileged":null}'),
     "null-after-a-value-folded": create_with(b'{"NetworkMode":"host","networkMode":null}'),

@@ -130,3 +130,16 @@ def test_python_docker(operator, monkeypatch):
             volume.remove()
     finally:
         client.close()
+
+
+def test_a_buildkit_build_shows_why_and_the_way_out(operator, tmp_path):
+    """BuildKit's build API is not judged yet: the 20.10 CLI's BuildKit build prints dockgate's reason (it
+    printed only "unable to upgrade to h2c, received 403" while its session was refused too)."""
+    if not os.path.exists("/usr/bin/docker"):
+        pytest.skip("Debian's docker CLI 20.10 is not installed")
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo buildkit\n")
+    r = subprocess.run(["/usr/bin/docker", "build", "-t", "buildkit-by-operator:1", str(tmp_path)], capture_output=True,
+                       text=True, timeout=120, env={**operator["env"], "DOCKER_BUILDKIT": "1"})
+    assert r.returncode != 0
+    assert "asks for BuildKit" in r.stderr and "DOCKER_BUILDKIT=0" in r.stderr, r.stderr
+    assert "unable to upgrade to h2c" not in r.stderr

@@ -85,7 +85,12 @@ TEST(Policy, OperatorRunsContainersInsideTheSandbox) {
   EXPECT_TRUE(decide("op", "POST", "/containers/x/exec", R"({"User":"0:0","Cmd":["id"]})").allowed);
   EXPECT_FALSE(decide("op", "POST", "/containers/x/exec", R"({"Privileged":true})").allowed);
   EXPECT_FALSE(decide("op", "POST", "/build?networkmode=host").allowed);
-  EXPECT_FALSE(decide("op", "POST", "/session").allowed);
+  // A BuildKit session is the client's own files; BuildKit's build API and BuildKit builds are refused.
+  EXPECT_TRUE(decide("op", "POST", "/session").allowed);
+  EXPECT_FALSE(decide("op", "POST", "/grpc").allowed);
+  Decision buildkit = decide("op", "POST", "/v1.41/build?version=2&session=abc");
+  EXPECT_FALSE(buildkit.allowed);
+  EXPECT_NE(buildkit.reason.find("DOCKER_BUILDKIT=0"), std::string::npos) << buildkit.reason;
   EXPECT_FALSE(decide("op", "POST", "/swarm/init").allowed);
   EXPECT_FALSE(decide("op", "GET", "/no/such/endpoint").allowed);
   EXPECT_FALSE(decide("op", "POST", "/containers/create", std::string(kMaxInspectedBody + 1, ' ')).allowed);
