@@ -161,6 +161,26 @@ asio::awaitable<void> TlsStream::flush() {
   out_.sent = 0;
 }
 
+void TlsStream::send_now() noexcept {
+  int saved = errno;  // wait_for() reads the failed call's errno
+  while (out_.sent < out_.bytes.size()) {
+    ssize_t n = ::send(socket_.native_handle(), out_.bytes.data() + out_.sent, out_.bytes.size() - out_.sent,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      out_.sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;  // the socket is full (a writer's flush sends the rest) or the peer is gone (its read says so)
+    }
+  }
+  if (out_.sent == out_.bytes.size()) {
+    out_.bytes.clear();
+    out_.sent = 0;
+  }
+  errno = saved;
+}
+
 asio::awaitable<void> TlsStream::flush_quietly() {
   int saved = errno;  // wait_for() reads the failed call's errno
   try {
@@ -263,6 +283,9 @@ asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
     // close_notify, or (with SSL_OP_IGNORE_UNEXPECTED_EOF) a bare FIN: the client has finished sending.
     // Docker's CLI half-closes with a plain TCP FIN after stdin ends; both mean the same here.
     if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) co_return 0;
+    // A renegotiation attempt is answered with a no_renegotiation alert (SSL_OP_NO_RENEGOTIATION), which
+    // would otherwise wait for the next response's flush while the client waits for it: silence.
+    if (out_.sent < out_.bytes.size()) send_now();
     co_await wait_for(r, "TLS read");
   }
 }

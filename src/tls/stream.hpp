@@ -70,10 +70,13 @@ class TlsStream final : public net::Stream {
   std::size_t read_available(std::span<char> into);
   // After a read that returned `result` with bytes already in hand: a real failure goes to deferred_.
   void keep_failure(int result);
-  // Sends every collected record (a reader's alert or key update waits for the next write's flush).
+  // Sends every collected record.
   asio::awaitable<void> flush();
   // After a failed handshake or shutdown call: sends the alert OpenSSL wrote, if the peer still listens.
   asio::awaitable<void> flush_quietly();
+  // Before a reader waits: sends, without waiting, the records a read made (an alert such as
+  // no_renegotiation, the answer to a key update), which the client may be waiting for.
+  void send_now() noexcept;
 
   // The plaintext to hand SSL_write for `chunk`: the chunk itself, or a copy of it in staging_ when OpenSSL's
   // copy of it into its write buffer would be one of the slow ones (see stream.cpp).

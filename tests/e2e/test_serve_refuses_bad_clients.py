@@ -199,3 +199,23 @@ def test_finite_field_key_exchange_is_refused(gateway, group):
     for accepted in ("X25519", "P-256", "P-384"):
         ok = s_client(accepted)
         assert ok.returncode == 0 and "Verification: OK" in ok.stderr, ok.stderr
+
+
+def test_renegotiation_is_refused_with_an_alert(gateway):
+    """A TLS 1.2 client asking to renegotiate gets the no_renegotiation alert at once, not silence until its
+    own timeout (the alert waited in the gateway's buffer for a response that never came)."""
+    cert = gateway.cert_path
+    client = subprocess.Popen(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{gateway.port}", "-tls1_2", "-cert", str(cert / "cert.pem"),
+         "-key", str(cert / "key.pem"), "-CAfile", str(cert / "ca.pem")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # the handshake is done
+        client.stdin.write("R\n")  # s_client's command to renegotiate
+        client.stdin.flush()
+        started = time.monotonic()
+        _, err = client.communicate(timeout=10)
+        assert time.monotonic() - started < 5
+        assert "no renegotiation" in err, err
+    finally:
+        client.kill()
