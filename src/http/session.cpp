@@ -131,7 +131,9 @@ asio::awaitable<void> Session::respond_error(int status, const std::string& mess
 }
 
 // Reads one request head into `head`. Returns false if the client closed before sending a byte of it.
-// Throws BadMessage for an oversized head (431) or one that does not complete in time (408).
+// Throws BadMessage for an oversized head (431) or one that does not complete in time (408). The time runs
+// from the first byte on the wire (the caller waited for it), not from the first decrypted one: a client
+// that trickles one TLS record of a head a byte at a time is held to it too.
 asio::awaitable<bool> Session::read_head(std::string& head) {
   std::optional<asio::steady_timer> deadline;
   while (true) {
@@ -140,20 +142,13 @@ asio::awaitable<bool> Session::read_head(std::string& head) {
       from_client_.consume(*size);
       co_return true;
     }
-    std::size_t n = 0;
-    auto space = from_client_.space();
-    if (!deadline) {
-      // The first read follows wait_readable(), so bytes are there: no timer needed on the common path.
-      deadline.emplace(co_await asio::this_coro::executor, limits_.head_timeout);
-      n = co_await client_->read_some(space);
-    } else {
-      auto result = co_await net::before(*deadline, client_->read_some(space));
-      if (!result) {
-        throw BadMessage(408, "the request head did not arrive within " +
-                                  std::to_string(limits_.head_timeout.count()) + " s");
-      }
-      n = *result;
+    if (!deadline) deadline.emplace(co_await asio::this_coro::executor, limits_.head_timeout);
+    auto result = co_await net::before(*deadline, client_->read_some(from_client_.space()));
+    if (!result) {
+      throw BadMessage(408, "the request head did not arrive within " +
+                                std::to_string(limits_.head_timeout.count()) + " s");
     }
+    std::size_t n = *result;
     if (n == 0) {
       if (from_client_.empty()) co_return false;
       throw BadMessage(400, "the connection ended inside a request head");

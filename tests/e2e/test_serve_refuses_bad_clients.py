@@ -219,3 +219,50 @@ def test_renegotiation_is_refused_with_an_alert(gateway):
         assert "no renegotiation" in err, err
     finally:
         client.kill()
+
+
+def test_a_head_trickled_inside_one_tls_record_times_out(gateway):
+    """The head's 30 s run from its first byte on the wire: a client that sends one TLS record of a head a
+    raw byte every 2 s (so that nothing ever decrypts) is answered 408 and closed, not held forever."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(gateway.cert_path / "ca.pem"))
+    ctx.load_cert_chain(str(gateway.cert_path / "cert.pem"), str(gateway.cert_path / "key.pem"))
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    raw = socket.create_connection(("127.0.0.1", gateway.port), timeout=10)
+    try:
+        while True:  # the handshake, through the memory BIOs
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                incoming.write(raw.recv(65536))
+        raw.sendall(outgoing.read())
+        tls.write(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        record = outgoing.read()
+        started = time.monotonic()
+        raw.settimeout(2)
+        answer = b""
+        for byte in record[:-1]:  # never the last byte: the record never completes
+            raw.sendall(bytes([byte]))
+            try:
+                data = raw.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                break
+            incoming.write(data)
+            try:
+                answer += tls.read(65536)
+            except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+                pass
+            if b"\r\n\r\n" in answer:
+                break
+            if time.monotonic() - started > 45:
+                break
+        elapsed = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), (elapsed, answer)
+        assert 28 <= elapsed <= 40, elapsed
+    finally:
+        raw.close()
