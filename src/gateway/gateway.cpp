@@ -159,6 +159,13 @@ class Gateway {
   // handshake instead of living in the frame of every idle connection.
   asio::awaitable<std::unique_ptr<net::Stream>> open_tls(net::Socket socket, tls::Identity& identity) {
     auto tls = std::make_unique<tls::TlsStream>(std::move(socket), options_.tls);
+    // Known to shut_down(), which closes a connection still opening at once: it carries no request yet.
+    struct Opening {
+      std::set<tls::TlsStream*>& all;
+      tls::TlsStream* stream;
+      ~Opening() { all.erase(stream); }
+    } opening_guard{opening_, tls.get()};
+    opening_.insert(tls.get());
     std::string failure;
     auto opening = tls::TlsStream::Opening::closed;
     try {
@@ -175,6 +182,11 @@ class Gateway {
       }
     } catch (const std::exception& e) {
       failure = e.what();
+    }
+    if (!failure.empty() && stopping_) {
+      obs::log(obs::Level::debug, "closed before its TLS handshake ended: shutting down",
+               {{"client", identity.peer}});
+      co_return nullptr;
     }
     if (!failure.empty()) {
       obs::log(obs::Level::info, "TLS handshake failed", {{"client", identity.peer}, {"cause", failure}});
@@ -215,7 +227,10 @@ class Gateway {
     std::unique_ptr<net::Stream> stream;
     if (use_tls(listener)) {
       stream = co_await open_tls(std::move(socket), identity);
-      if (!stream) co_return;
+      if (!stream) {
+        finish_if_idle();
+        co_return;
+      }
     } else {
       stream = std::make_unique<net::PlainStream>(std::move(socket));
     }
@@ -227,7 +242,7 @@ class Gateway {
     if (stopping_) session.stop();
     co_await session.run();
     sessions_.erase(&session);
-    if (stopping_ && sessions_.empty()) finish();
+    finish_if_idle();
   }
 
   void shut_down(int signal) {
@@ -241,6 +256,10 @@ class Gateway {
       a.close(ignored);
     }
     for (auto* s : sessions_) s->stop();
+    for (auto* t : opening_) {
+      boost::system::error_code ignored;
+      t->socket().close(ignored);  // its handshake fails at once and the connection ends
+    }
     idle_engines_.close_all();
     hup_.cancel();
     watch_timer_.cancel();
@@ -255,7 +274,14 @@ class Gateway {
                {{"open_connections", std::to_string(sessions_.size())}});
       io_.stop();
     });
-    if (sessions_.empty()) finish();
+    finish_if_idle();
+  }
+
+  // Once shutting down, when no connection is left (sessions and handshakes alike), stops waiting for a
+  // second signal and for the deadline, so that the event loop runs out. Before that a second signal
+  // still exits at once.
+  void finish_if_idle() {
+    if (stopping_ && sessions_.empty() && opening_.empty()) finish();
   }
 
   void finish() {
@@ -270,6 +296,7 @@ class Gateway {
   asio::steady_timer watch_timer_{io_};
   std::list<Acceptor> acceptors_;
   std::set<http::Session*> sessions_;
+  std::set<tls::TlsStream*> opening_;  // connections in their TLS handshake
   // Engine connections finished clients left at rest: 8 at most, each for at most 30 s. Go's HTTP client
   // keeps 2 per host for 90 s; a gateway serving many short-lived CLI connections wants a few more.
   net::IdleEngines idle_engines_{io_.get_executor(), 8, std::chrono::seconds(30)};

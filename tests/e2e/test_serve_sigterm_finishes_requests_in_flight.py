@@ -50,3 +50,40 @@ def test_sigterm_lets_the_request_in_flight_finish(make_gateway, engine, tmp_pat
     finally:
         subprocess.run(["docker", "rm", "-f", cid], env=direct, capture_output=True)
         notify.close()
+
+
+def test_connections_still_opening_do_not_hold_the_shutdown(make_gateway, tmp_path):
+    """A connection that has not finished (or started) its TLS handshake carries no request: SIGTERM closes it
+    at once instead of waiting out the 10 s handshake deadline."""
+    port = free_port()
+    g = make_gateway([f"-H=tcp://127.0.0.1:{port}"], wait_for_port=port)
+    silent = socket.create_connection(("127.0.0.1", port), timeout=5)  # sends nothing
+    try:
+        time.sleep(0.3)
+        started = time.monotonic()
+        g.proc.send_signal(signal.SIGTERM)
+        g.proc.wait(timeout=8)
+        assert time.monotonic() - started < 2, "SIGTERM waited for a connection without a handshake"
+        assert g.proc.returncode == 0
+    finally:
+        silent.close()
+
+
+def test_a_second_signal_always_exits(make_gateway, engine, tmp_path):
+    port = free_port()
+    g = make_gateway([f"-H=tcp://127.0.0.1:{port}"], wait_for_port=port)
+    events = tls_socket(port, cert_path=g.state_dir / "clients" / "admin")
+    events.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")  # a stream that never ends by itself
+    silent = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        time.sleep(0.5)
+        g.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert g.proc.poll() is None, "the stream in flight should keep the gateway up after one signal"
+        started = time.monotonic()
+        g.proc.send_signal(signal.SIGTERM)
+        g.proc.wait(timeout=5)
+        assert time.monotonic() - started < 2
+    finally:
+        events.close()
+        silent.close()
