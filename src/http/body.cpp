@@ -58,9 +58,8 @@ std::optional<std::string> body_start(const Framing& framing, std::string_view d
   return std::string(data.substr(0, want));
 }
 
-asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
-                                          net::Stream& to) {
-  std::uint64_t relayed = 0;
+asio::awaitable<void> relay_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
+                                 net::Stream& to, std::uint64_t& relayed) {
   if (framing.kind == Framing::Kind::length) {
     std::uint64_t left = framing.length;
     while (left > 0) {
@@ -83,7 +82,6 @@ asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& f
       relayed += block.size();
     }
   }
-  co_return relayed;
 }
 
 asio::awaitable<bool> read_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,

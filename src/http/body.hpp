@@ -25,11 +25,12 @@ std::size_t buffered_whole_body(const Framing& framing, std::string_view data);
 std::optional<std::string> body_start(const Framing& framing, std::string_view data, std::size_t want);
 
 // Relays the body that follows a head: `buffered` holds bytes already read from `from` (the start of the
-// body, perhaps more); what follows the body stays in it. Returns the bytes relayed. Throws
-// system_error if either side fails, BadMessage for broken chunk framing, and UnexpectedEnd if `from`
-// ends before the body does. Framing::Kind::until_close is not a body this relays (see net::pump).
-boost::asio::awaitable<std::uint64_t> relay_body(const Framing& framing, net::Stream& from,
-                                                 net::Buffer& buffered, net::Stream& to);
+// body, perhaps more); what follows the body stays in it. Adds the bytes relayed to `relayed` as they go, so
+// that a caller knows what moved even when the relay throws: system_error if either side fails,
+// BadMessage for broken chunk framing, and UnexpectedEnd if `from` ends before the body does.
+// Framing::Kind::until_close is not a body this relays (see net::pump).
+boost::asio::awaitable<void> relay_body(const Framing& framing, net::Stream& from, net::Buffer& buffered,
+                                        net::Stream& to, std::uint64_t& relayed);
 
 // Reads a whole request body (as its framing says) into `out`, decoded from chunked if need be, so that it
 // can be judged before anything is forwarded. Returns false, having stopped reading, once the body would

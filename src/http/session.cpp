@@ -269,10 +269,14 @@ constexpr const char* kClientLeft = "the client left during the response";
 // during a quiet stream (events, a silent `logs -f`, `wait`) ends the exchange now, as dockerd cancels the
 // request when its client goes, rather than at the engine's next write, which may never come. Throws as
 // relay_body does, and UnexpectedEnd when the client leaves first.
-asio::awaitable<std::uint64_t> Session::relay_response_body(const Framing& body) {
-  auto result = co_await (net::capture(relay_body(body, *engine_, from_engine_, *client_)) || client_left());
+asio::awaitable<void> Session::relay_response_body(const Framing& body, std::uint64_t& relayed) {
+  auto relay = [&]() -> asio::awaitable<bool> {
+    co_await relay_body(body, *engine_, from_engine_, *client_, relayed);
+    co_return true;
+  };
+  auto result = co_await (net::capture(relay()) || client_left());
   if (result.index() == 1) throw UnexpectedEnd(kClientLeft);
-  co_return std::get<0>(result).get();
+  std::get<0>(result).get();
 }
 
 // The same watch after a request with a body, from the end of that body until the response is through
@@ -486,7 +490,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
       }
       co_await engine_->write(head_out);
       auto relay_request = [&]() -> asio::awaitable<void> {
-        x.bytes_in = co_await relay_body(rest, *client_, from_client_, *engine_);
+        co_await relay_body(rest, *client_, from_client_, *engine_, x.bytes_in);
       };
       auto relay_response = [&]() -> asio::awaitable<void> {
         while (true) {
@@ -520,9 +524,11 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
           } else {
             // With no request body to read, nothing reads the client meanwhile: watch it (after a body, the
             // request's side watches it once the body is through).
-            x.bytes_out = rest.kind == Framing::Kind::none
-                              ? co_await relay_response_body(response_body)
-                              : co_await relay_body(response_body, *engine_, from_engine_, *client_);
+            if (rest.kind == Framing::Kind::none) {
+              co_await relay_response_body(response_body, x.bytes_out);
+            } else {
+              co_await relay_body(response_body, *engine_, from_engine_, *client_, x.bytes_out);
+            }
           }
           co_return;
         }

@@ -67,7 +67,7 @@ class Session {
   boost::asio::awaitable<void> respond_error(int status, const std::string& message);
   boost::asio::awaitable<std::pair<int, std::string>> ask_engine(const std::string& path);
   boost::asio::awaitable<std::string> read_body_start(const Framing& framing, std::size_t want);
-  boost::asio::awaitable<std::uint64_t> relay_response_body(const Framing& body);
+  boost::asio::awaitable<void> relay_response_body(const Framing& body, std::uint64_t& relayed);
   boost::asio::awaitable<void> client_left();
   boost::asio::awaitable<void> watch_client(bool& answered, boost::asio::steady_timer& answered_signal);
 

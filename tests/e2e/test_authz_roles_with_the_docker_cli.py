@@ -278,3 +278,26 @@ def test_read_only_cannot_make_the_engine_connect_out_or_read_join_tokens(setup)
         stop.set()
         acceptor.join()
         listener.close()
+
+
+def test_a_stream_the_client_ends_is_audited_with_the_bytes_that_moved(setup):
+    """`docker events` left with Ctrl-C: the audit event counts the bytes the stream carried (it said 0)."""
+    env = tls_client_env(setup["port"], setup["state"] / "clients" / "bob", setup["base"] / "config-bob")
+    events = subprocess.Popen([docker_clis()[0], "events", "--filter", "type=volume"], stdout=subprocess.PIPE,
+                              text=True, env=env)
+    try:
+        time.sleep(1.5)
+        assert docker_as(setup, "bob", "volume", "create", "audited-stream").returncode == 0
+        assert "audited-stream" in events.stdout.readline()
+    finally:
+        events.send_signal(signal.SIGINT)
+        events.wait(timeout=10)
+        docker_as(setup, "bob", "volume", "rm", "audited-stream")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [json.loads(l) for l in setup["audit"].read_text().splitlines()]
+        streams = [l for l in lines if l["endpoint"] == "system.events" and l["identity"]["cn"] == "bob"]
+        if streams:
+            break
+        time.sleep(0.1)
+    assert streams and streams[-1]["bytes_out"] > 100, streams
