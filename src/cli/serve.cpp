@@ -21,6 +21,25 @@
 namespace dockgate::cli {
 namespace {
 
+// Which state directory, TLS files and policy the gateway serves with, in one line for the log at start
+// and on each reload and for --validate: a gateway started where the environment differs from a shell's
+// (systemd-socket-activate passes none on) would otherwise serve another PKI without a word.
+std::string served_with(const std::filesystem::path& state_dir, const tls::Files* files,
+                        const config::Settings& settings) {
+  std::string out = "state directory " + state_dir.string();
+  if (files != nullptr) {
+    out +=
+        "; --tlscacert " + (files->ca.empty() ? std::string("(none: clients are not verified)") : files->ca);
+    out += "; --tlscert " + files->cert + "; --tlskey " + files->key;
+    out += "; --tlscrl " + (files->crl.empty() ? std::string("(none)") : files->crl);
+  } else {
+    out += "; no TLS (unix sockets only)";
+  }
+  out += "; --policy " +
+         (settings.policy.empty() ? std::string("(none: every verified client is admin)") : settings.policy);
+  return out;
+}
+
 struct ServeFlags {
   std::vector<std::string> hosts;
   bool tls = true, tlsverify = true, allow_insecure_tcp = false, validate = false;
@@ -99,14 +118,16 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     if (!material.bootstrap_pending) context = tls::make_server_context(material.files);
   }
   std::shared_ptr<const authz::Policy> policy = load_policy(settings);
+  const std::string using_files = served_with(state_dir, needs_tls ? &material.files : nullptr, settings);
   if (f.validate) {
     std::cout << "configuration OK";
     if (material.bootstrap_pending) {
       std::cout << " (no TLS files yet: the first start creates them in " << state_dir.string() << ")";
     }
-    std::cout << std::endl;
+    std::cout << "\n  " << using_files << std::endl;
     return;
   }
+  obs::log(obs::Level::info, "serving with", {{"files", using_files}});
 
   std::vector<std::string> warnings;
   gateway::Options options;
@@ -127,9 +148,13 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   // Hot reload: the same files, read again; any failure keeps what is in force.
   options.reload = [settings, state_dir, needs_tls] {
     gateway::Loaded loaded;
-    if (needs_tls)
-      loaded.tls = tls::make_server_context(tls::resolve_material(settings, state_dir, false).files);
+    tls::Files files;
+    if (needs_tls) {
+      files = tls::resolve_material(settings, state_dir, false).files;
+      loaded.tls = tls::make_server_context(files);
+    }
     loaded.policy = load_policy(settings);
+    loaded.described = served_with(state_dir, needs_tls ? &files : nullptr, settings);
     return loaded;
   };
   if (needs_tls) options.watched = material.watched();

@@ -103,7 +103,8 @@ class Gateway {
       Loaded loaded = options_.reload();
       if (options_.tls) options_.tls = loaded.tls;
       options_.policy = loaded.policy;
-      obs::log(obs::Level::info, "reloaded TLS files and policy", {{"trigger", why}});
+      obs::log(obs::Level::info, "reloaded TLS files and policy",
+               {{"trigger", why}, {"files", loaded.described}});
     } catch (const std::exception& e) {
       obs::log(obs::Level::error, "reload failed; the previous configuration stays in force",
                {{"trigger", why}, {"cause", e.what()}});

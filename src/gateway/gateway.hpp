@@ -20,6 +20,7 @@ namespace dockgate::gateway {
 struct Loaded {
   tls::Context tls;
   std::shared_ptr<const authz::Policy> policy;
+  std::string described;  // the files it came from, for the log
 };
 
 struct Options {

@@ -133,3 +133,21 @@ def test_tlsverify_false_serves_tls_without_client_certificates_on_loopback(make
     with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1") as s:
         s.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert s.recv(100).startswith(b"HTTP/1.1 200")
+
+
+def test_serve_says_which_files_it_serves_with(make_gateway, tmp_path):
+    """Started where the environment differs (systemd-socket-activate passes none on), a gateway that does
+    not say which PKI it loaded serves another one silently."""
+    state = tmp_path / "state"
+    dockgate("certs", "init", "--dir", state)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"bindings": [{"identities": ["admin"], "role": "admin"}]}))
+    r = serve("-H", "tcp://127.0.0.1:2376", f"--policy={policy}", "--validate", state=state)
+    assert r.returncode == 0, r.stderr
+    for text in (f"state directory {state}", f"--tlscert {state / 'server-cert.pem'}", f"--tlscacert {state / 'ca.pem'}",
+                 f"--policy {policy}"):
+        assert text in r.stdout, r.stdout
+    port = free_port()
+    g = make_gateway([f"-H=tcp://127.0.0.1:{port}", f"--policy={policy}"], state=state, wait_for_port=port)
+    started = [json.loads(l) for l in g.log_text().splitlines() if '"serving with"' in l]
+    assert started and f"--tlskey {state / 'server-key.pem'}" in started[0]["files"], g.log_text()
