@@ -69,6 +69,10 @@ std::string context_id(const std::string& name) {
 
 ClientConfig resolve_client_config(const ClientFlags& flags, const Environment& env) {
   ClientConfig c;
+  for (const char* name : {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}) {
+    if (auto value = env(name); value && !value->empty())
+      c.python_ca_overrides.push_back(std::string(name) + "=" + *value);
+  }
   std::string config_dir = docker_config_dir(env);
 
   // A context (flag, then DOCKER_CONTEXT) names host and TLS files, unless -H or DOCKER_HOST is given.

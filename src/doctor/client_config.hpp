@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dockgate::doctor {
 
@@ -25,6 +26,9 @@ struct ClientConfig {
   bool verify = false;        // verify the server's certificate against `ca`
   std::string ca, cert, key;  // empty when not used (a missing default file is simply not used)
   std::string tls_source;     // where TLS settings came from, for the report
+  // REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE as set ("NAME=VALUE"): python-requests (docker-py,
+  // docker-compose) trusts them instead of the CA of DOCKER_CERT_PATH.
+  std::vector<std::string> python_ca_overrides;
 };
 
 using Environment = std::function<std::optional<std::string>(const std::string&)>;

@@ -629,6 +629,14 @@ Report diagnose(const ClientConfig& config, std::chrono::milliseconds timeout) {
   Walk walk(report);
   try {
     check_local_files(config, walk);
+    if (config.verify && !config.python_ca_overrides.empty()) {
+      std::string set;
+      for (const auto& o : config.python_ca_overrides) set += (set.empty() ? "" : ", ") + o;
+      walk.warn("environment",
+                set + ": Python clients (docker-py, docker-compose) trust that instead of " + config.ca +
+                    ", and fail with CERTIFICATE_VERIFY_FAILED; the docker CLI is not affected",
+                "unset REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE where Python clients run");
+    }
     Target target = parse_target(config, walk);
     Endpoint endpoint = resolve(target, walk);
     Fd fd = connect_step(target, endpoint, timeout, walk);

@@ -194,3 +194,20 @@ def test_revoked_client_dockgate(make_gateway, tmp_path):
     make_gateway([f"-H=tcp://127.0.0.1:{port}"], state=state, wait_for_port=port)
     step, detail = failed(doctor(client_env(f"tcp://127.0.0.1:{port}", kept, tmp_path)))
     assert step == "client certificate" and "revoked" in detail
+
+
+def test_a_python_ca_override_is_named(server, tmp_path):
+    """REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE) makes docker-py and docker-compose trust another CA than
+    DOCKER_CERT_PATH's: the endpoint is usable, and the doctor says which clients will still fail."""
+    _, pki, port = server
+    env = client_env(f"tcp://127.0.0.1:{port}", pki / "clients" / "admin", tmp_path)
+    env.pop("CURL_CA_BUNDLE", None)
+    env["REQUESTS_CA_BUNDLE"] = "/etc/ssl/certs/ca-certificates.crt"
+    report = doctor(env)
+    assert report["usable"]
+    warned = [s for s in report["steps"] if s["step"] == "environment"]
+    assert warned and warned[0]["status"] == "warn", report["steps"]
+    assert "REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt" in warned[0]["detail"]
+    assert "unset REQUESTS_CA_BUNDLE" in warned[0]["fix"]
+    env.pop("REQUESTS_CA_BUNDLE")
+    assert not [s for s in doctor(env)["steps"] if s["step"] == "environment"]
