@@ -249,8 +249,7 @@ class Gateway {
   void shut_down(int signal) {
     obs::notify_stopping();
     obs::log(obs::Level::info, "shutting down",
-             {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
-              {"open_connections", std::to_string(sessions_.size())}});
+             {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}, {"open_connections", sessions_.size()}});
     stopping_ = true;
     for (auto& a : acceptors_) {
       boost::system::error_code ignored;
@@ -272,7 +271,7 @@ class Gateway {
     deadline_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       obs::log(obs::Level::warn, "shutdown deadline passed; closing connections still in use",
-               {{"open_connections", std::to_string(sessions_.size())}});
+               {{"open_connections", sessions_.size()}});
       io_.stop();
     });
     finish_if_idle();

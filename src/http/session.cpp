@@ -121,7 +121,7 @@ void Session::stop() {
 
 asio::awaitable<void> Session::respond_error(int status, const std::string& message) {
   obs::log(obs::Level::info, "request refused",
-           {{"client", identity_.text()}, {"status", std::to_string(status)}, {"reason", message}});
+           {{"client", identity_.text()}, {"status", status}, {"reason", message}});
   try {
     co_await client_->write(json_error_response(status, "dockgate: " + message, true));
     co_await net::close_gently(*client_, 1 << 20, std::chrono::seconds(2));
@@ -593,9 +593,9 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
                {{"client", identity_.text()},
                 {"method", request.method},
                 {"target", request.target},
-                {"status", std::to_string(x.status)},
-                {"bytes_in", std::to_string(x.bytes_in)},
-                {"bytes_out", std::to_string(x.bytes_out)},
+                {"status", x.status},
+                {"bytes_in", x.bytes_in},
+                {"bytes_out", x.bytes_out},
                 {"engine_connection", connection}});
     }
     if (x.tunnel) {
@@ -609,8 +609,8 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
       obs::log(obs::Level::debug, "tunnel closed",
                {{"client", identity_.text()},
                 {"target", request.target},
-                {"bytes_in", std::to_string(bytes.client_to_engine)},
-                {"bytes_out", std::to_string(bytes.engine_to_client)}});
+                {"bytes_in", bytes.client_to_engine},
+                {"bytes_out", bytes.engine_to_client}});
       co_return false;
     }
     if (!x.engine_keeps_alive) {

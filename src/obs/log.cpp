@@ -106,7 +106,13 @@ void log(Level level, std::string_view message, std::initializer_list<Field> fie
   std::string line;
   if (s.json) {
     nlohmann::json j = {{"time", timestamp()}, {"level", level_name(level)}, {"msg", message}};
-    for (const auto& f : fields) j[std::string(f.key)] = f.value;
+    for (const auto& f : fields) {
+      if (f.number) {
+        j[std::string(f.key)] = nlohmann::json::parse(f.value);
+      } else {
+        j[std::string(f.key)] = f.value;
+      }
+    }
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     line = timestamp() + " " + level_name(level) + " " + std::string(message);

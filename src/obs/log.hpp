@@ -5,14 +5,22 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace dockgate::obs {
 
 enum class Level { debug, info, warn, error };
 
+// One field of a log line: text, or a number, which JSON lines write as a number.
 struct Field {
+  Field(std::string_view k, std::string v) : key(k), value(std::move(v)) {}
+  Field(std::string_view k, const char* v) : key(k), value(v) {}
+  template <class N>
+  requires std::is_arithmetic_v<N> &&(!std::is_same_v<N, bool>)Field(std::string_view k, N n)
+      : key(k), value(std::to_string(n)), number(true) {}
   std::string_view key;
   std::string value;
+  bool number = false;
 };
 
 // Parses --log-level; throws Error naming the flag.

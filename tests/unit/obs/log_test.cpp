@@ -5,11 +5,22 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <regex>
 #include <thread>
 
 namespace dockgate::obs {
 namespace {
+
+TEST(Log, JsonLinesGiveNumbersAsNumbers) {
+  init_logging(Level::debug, "json");
+  ::testing::internal::CaptureStderr();
+  log(Level::info, "request", {{"status", 200}, {"bytes_out", std::uint64_t{12345}}, {"client", "CN=a"}});
+  std::string line = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(line.find(R"("status":200)"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("bytes_out":12345)"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("client":"CN=a")"), std::string::npos) << line;
+}
 
 TEST(Timestamp, IsRfc3339UtcWithMilliseconds) {
   const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
