@@ -1,5 +1,7 @@
 // argv → subcommand. Every failure a person can fix reaches here as dockgate::Error and is printed as one
 // line on stderr with exit status 1; command-line mistakes exit with status 2.
+#include <openssl/crypto.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
@@ -9,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "error.hpp"
+#include "tls/gcm_provider.hpp"
 
 namespace {
 
@@ -43,10 +46,20 @@ void one_value_per_occurrence(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) one_value_per_occurrence(*sub);
 }
 
+// What `dockgate version` and `--version` print: this build, the OpenSSL it runs on and the record cipher
+// `serve` would use on this processor.
+std::string version_text() {
+  dockgate::tls::RecordCipher records = dockgate::tls::use_ipsec_mb_gcm();
+  return std::string("dockgate " DOCKGATE_VERSION "\n") + OpenSSL_version(OPENSSL_VERSION) +
+         "\nrecord cipher: " + records.why;
+}
+
 int run(int argc, char** argv) {
   CLI::App app("dockgate: secure remote access to the Docker engine", "dockgate");
-  app.set_version_flag("--version", "dockgate " DOCKGATE_VERSION);
+  app.set_version_flag("--version", version_text);
   app.require_subcommand(1);
+  app.add_subcommand("version", "Print the version, the OpenSSL version and the TLS record cipher")
+      ->callback([] { std::cout << version_text() << "\n"; });
   dockgate::cli::add_certs(app);
   dockgate::cli::add_serve(app);
   dockgate::cli::add_client(app);
@@ -54,8 +67,20 @@ int run(int argc, char** argv) {
   dockgate::cli::add_policy(app);
   dockgate::cli::add_setup(app);
   one_value_per_occurrence(app);
+  // A mistyped command: name it and list the commands (CLI11 would say only "A subcommand is required").
+  std::vector<std::string> args = split_short_equals(argc, argv);
+  if (!args.empty() && !args.back().starts_with("-")) {
+    const std::string& first = args.back();
+    auto commands = app.get_subcommands([](CLI::App*) { return true; });
+    if (std::none_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(first); })) {
+      std::string names;
+      for (CLI::App* c : commands) names += (names.empty() ? "" : ", ") + c->get_name();
+      std::cerr << "dockgate: unknown command \"" << first << "\" (commands: " << names << ")\n";
+      return 2;
+    }
+  }
   try {
-    app.parse(split_short_equals(argc, argv));
+    app.parse(std::move(args));
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
