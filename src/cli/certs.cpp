@@ -125,7 +125,10 @@ void run_init(const CommonFlags& common, pki::InitOptions opts, const std::strin
             << opts.layout.ca_key().filename().string() << " safe)\n"
             << "  server   " << (d / "server-cert.pem").string() << ", valid for " << join(names) << "\n"
             << "  client   " << opts.layout.client_dir(opts.client_name).string() << "/\n"
-            << "\nServe the Docker API with them:\n"
+            << "\nServe the Docker API with them through dockgate (per-client roles, revocation, audit):\n"
+            << "  DOCKGATE_STATE_DIR=" << d.string() << " dockgate serve -H " << listen_address(opts.server)
+            << "\n"
+            << "or with dockerd's own TLS listener (every client is root on the host):\n"
             << "  dockerd --tlsverify --tlscacert=" << opts.layout.ca_cert().string()
             << " --tlscert=" << (d / "server-cert.pem").string()
             << " --tlskey=" << (d / "server-key.pem").string() << " -H " << listen_address(opts.server)

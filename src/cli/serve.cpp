@@ -174,9 +174,11 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
               << "  export DOCKER_HOST=" << client_host(addresses) << "\n"
               << "  export DOCKER_TLS_VERIFY=1\n"
               << "  export DOCKER_CERT_PATH=" << material.created_client->string() << "\n"
-              << "Copy that directory to other machines to use it from there; issue more clients with "
-                 "`dockgate certs issue client NAME --dir "
-              << state_dir.string() << "`." << std::endl;
+              << "Issue more clients with `dockgate certs issue client NAME --dir " << state_dir.string()
+              << "`. To reach this gateway from other machines, listen on an address they can reach (-H "
+                 "tcp://0.0.0.0:2376) with a server certificate for it (`dockgate certs issue server --force "
+                 "--all-local-addresses --dir "
+              << state_dir.string() << "`), then copy a client's directory there." << std::endl;
   }
   gateway::run(std::move(options));
 }
