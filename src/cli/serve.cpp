@@ -33,7 +33,7 @@ std::string served_with(const std::filesystem::path& state_dir, const tls::Files
     out += "; --tlscert " + files->cert + "; --tlskey " + files->key;
     out += "; --tlscrl " + (files->crl.empty() ? std::string("(none)") : files->crl);
   } else {
-    out += "; no TLS (unix sockets only)";
+    out += "; no TLS";
   }
   out += "; --policy " +
          (settings.policy.empty() ? std::string("(none: every verified client is admin)") : settings.policy);
