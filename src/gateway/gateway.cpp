@@ -21,6 +21,7 @@
 #include <set>
 
 #include "net/deadline.hpp"
+#include "net/fd.hpp"
 #include "obs/log.hpp"
 #include "obs/notify.hpp"
 #include "tls/stream.hpp"
@@ -141,12 +142,25 @@ class Gateway {
 
   asio::awaitable<void> accept_loop(Acceptor& acceptor, const net::Listener& listener) {
     asio::steady_timer backoff(io_);
+    std::chrono::steady_clock::time_point last_logged{};
+    std::uint64_t failed_since_logged = 0;
     while (true) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
-        // Out of descriptors or memory: say so, pause, and go on rather than spin.
-        obs::log(obs::Level::warn, "accept failed", {{"address", listener.name}, {"cause", ec.message()}});
+        // Out of descriptors or memory: pause and go on rather than spin, and say so once per 10 s (not at
+        // every retry), naming the limit to raise. Established connections go on being served.
+        ++failed_since_logged;
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_logged >= std::chrono::seconds(10)) {
+          std::string exhausted = net::descriptors_exhausted(ec.value());
+          obs::log(obs::Level::warn, "accept failed",
+                   {{"address", listener.name},
+                    {"cause", exhausted.empty() ? ec.message() : exhausted},
+                    {"failures", failed_since_logged}});
+          last_logged = now;
+          failed_since_logged = 0;
+        }
         backoff.expires_after(std::chrono::milliseconds(100));
         co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;

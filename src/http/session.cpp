@@ -18,6 +18,7 @@
 #include "http/head.hpp"
 #include "net/deadline.hpp"
 #include "net/engine.hpp"
+#include "net/fd.hpp"
 #include "net/pump.hpp"
 #include "obs/log.hpp"
 
@@ -455,10 +456,20 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     std::string cause;
     if (!engine_) {
       connection = "opened";
+      std::string exhausted;
       try {
         engine_ = co_await net::connect_engine(engine_address_.address);
+      } catch (const boost::system::system_error& e) {
+        cause = e.code().message();
+        exhausted = net::descriptors_exhausted(e.code().value());
       } catch (...) {
         cause = describe(std::current_exception());
+      }
+      if (!engine_ && !exhausted.empty()) {
+        // Not the engine's fault, and not a Docker daemon that is down: say which limit to raise.
+        record.event.status = 503;
+        co_await respond_error(503, "cannot open a connection to the Docker engine: " + exhausted);
+        co_return false;
       }
       if (!engine_) {
         record.event.status = 502;

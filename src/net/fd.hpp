@@ -1,9 +1,13 @@
 // An owned file descriptor, closed when it goes out of scope; for the places that use raw sockets
-// (opening listeners, the doctor's probes) rather than Asio's.
+// (opening listeners, the doctor's probes) rather than Asio's. And what to say when the process has none
+// left.
 #pragma once
 
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <string>
 #include <utility>
 
 namespace dockgate::net {
@@ -29,5 +33,16 @@ class Fd {
  private:
   int fd_;
 };
+
+// For a failure with `error` (an errno value): when it is that this process (EMFILE) or the system (ENFILE)
+// has no file descriptor left, what to tell a person, naming the limit and how to raise it; else "".
+inline std::string descriptors_exhausted(int error) {
+  if (error == ENFILE) return "the system has no file descriptor left (fs.file-max): raise it";
+  if (error != EMFILE) return {};
+  rlimit limit{};
+  std::string n = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 ? std::to_string(limit.rlim_cur) : "?";
+  return "dockgate is out of file descriptors (its limit is " + n +
+         " open files): raise LimitNOFILE= in its unit, or ulimit -n where it is started";
+}
 
 }  // namespace dockgate::net

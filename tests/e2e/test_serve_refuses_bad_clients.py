@@ -266,3 +266,35 @@ def test_a_head_trickled_inside_one_tls_record_times_out(gateway):
         assert 28 <= elapsed <= 40, elapsed
     finally:
         raw.close()
+
+
+def test_out_of_descriptors_is_named_not_blamed_on_the_engine(make_gateway, tmp_path):
+    """With no descriptor left for the engine connection, the client hears which limit to raise (it heard
+    "cannot reach the Docker engine ... Is the docker daemon running?"), and a refused accept is logged once,
+    not ten times a second."""
+    port = free_port()
+    g = make_gateway([f"-H=tcp://127.0.0.1:{port}"], wait_for_port=port)
+    cert_path = g.state_dir / "clients" / "admin"
+    time.sleep(0.5)  # the readiness probe's connection is closed by now
+    open_fds = {int(n) for n in os.listdir(f"/proc/{g.proc.pid}/fd")}
+    lowest_free = next(n for n in range(10000) if n not in open_fds)
+    # One more descriptor: the client's connection gets it, the engine connection finds none.
+    subprocess.run(["prlimit", f"--pid={g.proc.pid}", f"--nofile={lowest_free + 1}:"], check=True)  # soft limit
+    with tls_socket(port, cert_path=cert_path) as s:
+        s.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, _, body = read_response(s)
+    assert body.startswith(b"{"), (status, body, g.log_text()[-1500:])
+    message = json.loads(body)["message"]
+    assert status == 503 and "out of file descriptors" in message and "LimitNOFILE" in message, message
+    assert "Is the docker daemon running" not in message
+    # With none left at all, accepting fails: logged once for the next 10 s, however often it is retried.
+    subprocess.run(["prlimit", f"--pid={g.proc.pid}", f"--nofile={lowest_free}:"], check=True)
+    pending = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        time.sleep(2)
+        failures = [l for l in g.log_text().splitlines() if '"accept failed"' in l]
+        assert len(failures) == 1, failures
+        assert "out of file descriptors" in failures[0]
+    finally:
+        pending.close()
+        subprocess.run(["prlimit", f"--pid={g.proc.pid}", "--nofile=1024:"], check=True)
