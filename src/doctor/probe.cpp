@@ -324,6 +324,17 @@ std::string issuer_text(X509* cert) {
   return text;
 }
 
+// The fix for a dialled name the server certificate lacks: the `certs issue server` that keeps every name
+// it has (other clients dial those) and adds this one. --no-local: the list already holds whichever local
+// names it had. A gateway reloads the new certificate by itself; dockerd needs a restart.
+std::string reissue_keeping(const std::vector<std::string>& names, const std::string& dialled) {
+  std::string command = "dockgate certs issue server --force --no-local";
+  for (const auto& n : names) command += " --host " + n;
+  command += " --host " + dialled;
+  return "dial one of those names, or re-issue the server certificate with this one too, on the server: `" +
+         command + "` (dockgate serve picks it up within 2 s; dockerd needs a restart)";
+}
+
 void check_server_certificate(const ClientConfig& c, const Target& t, SSL* ssl, Walk& walk) {
   X509* leaf = SSL_get0_peer_certificate(ssl);
   if (leaf == nullptr)
@@ -368,13 +379,10 @@ void check_server_certificate(const ClientConfig& c, const Target& t, SSL* ssl, 
   bool matches = is_ip(t.host) ? X509_check_ip_asc(leaf, t.host.c_str(), 0) == 1
                                : X509_check_host(leaf, t.host.c_str(), t.host.size(), 0, nullptr) == 1;
   if (!matches) {
-    walk.fail(
-        "server certificate",
-        "the certificate is valid for " + valid_for + ", not " + t.host +
-            " (the docker CLI says: x509: certificate is valid for ..., not " + t.host + ")",
-        "dial one of those names, or re-issue the server certificate with this one: `dockgate certs issue "
-        "server --host " +
-            t.host + " --force`, then restart the server");
+    walk.fail("server certificate",
+              "the certificate is valid for " + valid_for + ", not " + t.host +
+                  " (the docker CLI says: x509: certificate is valid for ..., not " + t.host + ")",
+              reissue_keeping(names, t.host));
   }
   std::string detail = "signed by your CA, valid for " + t.host + ", expires " + info.not_after + " (" +
                        std::to_string(info.days_left) + " days)";
