@@ -89,6 +89,8 @@ class Policy {
                        std::string_view body) const;
 
   bool is_default() const { return default_; }
+  // No binding at all: every client is denied everything (allowed, and worth a warning).
+  bool binds_nobody() const { return bindings_.empty(); }
   const std::string& source() const { return source_; }
 
  private:

@@ -26,8 +26,12 @@ std::shared_ptr<const authz::Policy> load(const std::string& file) {
 }
 
 void check(const PolicyFlags& f) {
-  load(f.file);  // throws Error naming the problem
+  auto policy = load(f.file);  // throws Error naming the problem
   std::cout << "policy OK: " << f.file << "\n";
+  if (policy->binds_nobody()) {
+    std::cerr << "dockgate: warning: " << f.file
+              << " has no bindings, so every client is denied everything; bind identities to roles\n";
+  }
 }
 
 void explain(const PolicyFlags& f) {

@@ -99,6 +99,11 @@ void add_gateway(CLI::App* setup) {
       ->capture_default_str();
   cmd->callback([=] {
     setup::Host host = host_of(*common);
+    // On a staged root the binary may be installed later; on this machine it must be there.
+    if (!host.staged() && !host.exists(opts->binary)) {
+      throw Error("--binary " + opts->binary +
+                  ": no such file; give the path of the dockgate executable the service should run");
+    }
     finish(host, setup::plan_gateway(host, *opts), common->dry_run);
   });
 }
@@ -186,6 +191,13 @@ void add_check(CLI::App* setup) {
   cmd->add_flag("--json", *as_json, "print the findings as JSON");
   cmd->callback([=] {
     setup::Host host = host_of(*common);
+    for (const auto& dir : inputs->cert_dirs) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(host.on_disk(dir), ec)) {
+        throw Error("--certs " + dir + ": no such directory" + (host.staged() ? " under --root" : "") +
+                    "; give a `dockgate certs` directory");
+      }
+    }
     auto findings = setup::check_host(host, *inputs);
     size_t errors = 0;
     for (const auto& f : findings) errors += f.severity == setup::Finding::Severity::error ? 1 : 0;

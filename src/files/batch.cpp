@@ -185,6 +185,11 @@ void Batch::commit() {
 }
 
 std::string read_file(const fs::path& path, const std::string& what) {
+  // An ifstream opens a directory and reads nothing, which a parser then calls "invalid JSON" or "no PEM".
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw Error("cannot read " + what + " " + path.string() + ": it is a directory; give the file in it");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw Error("cannot read " + what + " " + path.string() + ": " + errno_text(errno));

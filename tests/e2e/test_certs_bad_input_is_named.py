@@ -92,3 +92,16 @@ def test_corrupt_ca_key_and_wrong_passphrase(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     proc = dockgate("certs", "issue", "--dir", tmp_path, check=False)
     assert proc.returncode == 2
+
+
+def test_small_mistakes_are_named(tmp_path):
+    """A directory where a file is expected, a policy that binds nobody, a --certs directory that does not
+    exist: each is said as such (they read as "invalid JSON", or passed in silence)."""
+    r = dockgate("serve", "--validate", f"--policy={tmp_path}", "-H", f"unix://{tmp_path}/s.sock", check=False)
+    assert r.returncode == 1 and f"--policy {tmp_path}: it is a directory" in r.stderr, r.stderr
+    empty = tmp_path / "nobody.json"
+    empty.write_text('{"bindings": []}')
+    r = dockgate("policy", "check", empty)
+    assert "no bindings, so every client is denied everything" in r.stderr
+    r = dockgate("setup", "check", "--root", tmp_path, "--certs", "/missing", check=False)
+    assert r.returncode == 1 and "--certs /missing: no such directory" in r.stderr, r.stderr
