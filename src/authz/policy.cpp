@@ -78,14 +78,14 @@ void finish(Rule& r) {
 std::vector<Role> make_builtins() {
   std::vector<Role> roles;
   roles.push_back(Role{"admin", {allow({"*"})}, false, {}});
-  roles.push_back(Role{
-      "operator",
-      {allow({"service.create", "service.update", "service.remove"}),
-       deny({"unknown", "category:swarm.write", "category:secret.read", "category:secret.write",
-             "category:config.read", "category:config.write", "category:plugin.write", "build.grpc"}),
-       allow({"*"})},
-      true,
-      {}});
+  roles.push_back(
+      Role{"operator",
+           {allow({"service.create", "service.update", "service.remove"}),
+            deny({"unknown", "category:swarm.write", "category:secret.read", "category:secret.write",
+                  "category:config.read", "category:config.write", "category:plugin.write", "build.grpc"}),
+            allow({"*"})},
+           true,
+           {}});
   roles.push_back(Role{
       "read-only",
       {allow({"category:ping", "category:system.read", "category:container.list", "category:container.read",
@@ -325,8 +325,9 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
   // lets the docker CLI show that refusal and its way out instead of "unable to upgrade to h2c, received
   // 403".
   if (name == "build.grpc") {
-    return std::string("BuildKit's build API cannot be judged yet: build with the classic builder "
-                       "(DOCKER_BUILDKIT=0)");
+    return std::string(
+        "BuildKit's build API cannot be judged yet: build with the classic builder "
+        "(DOCKER_BUILDKIT=0)");
   }
   std::vector<std::string> volumes;
   bodies::Context context{&role.bind_prefixes, false, &volumes};
