@@ -104,6 +104,10 @@ def test_operator_cannot_exec_privileged(setup):
         assert r.returncode != 0 and "Privileged is set" in r.stderr, r.stderr
         # Root in a container the role may run as root anyway (docker run -u root) is no escape.
         r = docker_as(setup, "bob", "exec", "-u", "0", cid, "id", "-u")
+        if r.returncode == 0 and r.stdout == "":
+            # The engine can lose a very short exec's output (moby/moby#27289): once in a CI run, through the
+            # gateway; the exec was allowed and ran, which is what this checks. Ask once more for its output.
+            r = docker_as(setup, "bob", "exec", "-u", "0", cid, "sh", "-c", "id -u; sleep 0.2")
         assert r.returncode == 0 and r.stdout == "0\n", r.stderr
     finally:
         docker_as(setup, "admin", "rm", "-f", cid)
