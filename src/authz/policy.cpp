@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "ascii.hpp"
 #include "authz/bodies/judge.hpp"
 #include "config/json_file.hpp"
 #include "error.hpp"
@@ -297,13 +298,8 @@ bool is_form(std::string_view type) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  auto equals_folded = [&](std::string_view want) {
-    return type.size() == want.size() &&
-           std::equal(type.begin(), type.end(), want.begin(), [](char a, char b) {
-             return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
-           });
-  };
-  return equals_folded("application/x-www-form-urlencoded") || equals_folded("multipart/form-data");
+  return iequals_ascii(type, "application/x-www-form-urlencoded") ||
+         iequals_ascii(type, "multipart/form-data");
 }
 
 // Why the container sandbox refuses a request a sandboxed role's rules allow; nullopt when it does not.
