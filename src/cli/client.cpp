@@ -33,7 +33,8 @@ struct BundleDir {
   std::string endpoint;
 };
 
-BundleDir open_bundle_dir(const std::string& dir, const std::string& host) {
+// `need_endpoint`: env and context point a client at the endpoint; install only copies the files.
+BundleDir open_bundle_dir(const std::string& dir, const std::string& host, bool need_endpoint = true) {
   BundleDir b{fs::absolute(dir).lexically_normal(), host};
   for (const char* f : {"ca.pem", "cert.pem", "key.pem"}) {
     std::error_code ec;
@@ -43,8 +44,10 @@ BundleDir open_bundle_dir(const std::string& dir, const std::string& host) {
     }
   }
   if (b.endpoint.empty()) b.endpoint = client::endpoint_of(b.dir);
-  if (b.endpoint.empty())
+  if (b.endpoint.empty()) {
+    if (!need_endpoint) return b;
     throw Error("no endpoint: pass -H tcp://HOST:2376 (the bundle has no endpoint file)");
+  }
   if (b.endpoint.rfind("tcp://", 0) != 0)
     throw Error("-H " + b.endpoint + ": a TLS endpoint is tcp://HOST:PORT");
   return b;
@@ -97,7 +100,7 @@ void bundle(const ClientFlags& f) {
   std::string archive = f.archive.empty() ? f.name + ".tar.gz" : f.archive;
   files::Batch batch;
   batch.write(archive, client::tar_gz(b), 0600, f.force ? files::Existing::replace : files::Existing::keep);
-  batch.commit();
+  batch.commit("pass --force to replace, or choose another --archive");
   std::cout << "Wrote " << archive << " for " << f.name << " (endpoint " << b.endpoint << ").\n"
             << "Hand it over privately (it holds a key); on the client: tar xzf " << archive
             << " && eval \"$(dockgate client env " << f.name << ")\"\n";
@@ -141,34 +144,47 @@ void context(const ClientFlags& f) {
 }
 
 void install(const ClientFlags& f) {
-  BundleDir b = open_bundle_dir(f.bundle, f.endpoint);
+  BundleDir b = open_bundle_dir(f.bundle, f.endpoint, false);
   fs::path target = doctor::docker_config_dir(doctor::process_environment());
-  files::Batch batch;
-  batch.make_dir(target, 0700);
-  std::string stamp = timestamp();
-  bool replaced = false;
+  struct Copy {
+    const char* file;
+    unsigned mode;
+    std::string contents;
+    std::optional<std::string> old;  // what is there now, when it differs
+  };
+  std::vector<Copy> copies;
+  std::string differing;
   for (auto [file, mode] : {std::pair{"ca.pem", 0444u}, {"cert.pem", 0444u}, {"key.pem", 0400u}}) {
-    std::string contents = files::read_file(b.dir / file, "bundle file");
+    Copy c{file, mode, files::read_file(b.dir / file, "bundle file"), std::nullopt};
     std::error_code ec;
     if (fs::exists(target / file, ec)) {
       std::string old = files::read_file(target / file, "existing file");
-      if (old == contents) continue;
-      if (!f.yes) {
-        if (::isatty(STDIN_FILENO) != 1) {
-          throw Error((target / file).string() + " exists; pass --yes to replace it (a backup is kept)");
-        }
-        if (!ask("Replace " + (target / file).string() + " (a backup is kept)?"))
-          throw Error("nothing changed");
-      }
-      batch.write(target / (std::string(file) + ".bak-" + stamp), old, 0400);
-      replaced = true;
+      if (old == c.contents) continue;
+      c.old = std::move(old);
+      differing += (differing.empty() ? "" : ", ") + (target / file).string();
     }
-    batch.write(target / file, contents, mode, files::Existing::replace);
+    copies.push_back(std::move(c));
   }
-  batch.commit();
+  // One question naming every file that would be replaced: a key replaced unasked strands its certificate.
+  if (!differing.empty() && !f.yes) {
+    if (::isatty(STDIN_FILENO) != 1) {
+      throw Error(differing + " would be replaced; pass --yes to replace them (backups are kept)");
+    }
+    if (!ask("Replace " + differing + " (backups are kept)?")) throw Error("nothing changed");
+  }
+  files::Batch batch;
+  batch.make_dir(target, 0700);
+  std::string stamp = timestamp();
+  for (const auto& c : copies) {
+    if (c.old) batch.write(target / (std::string(c.file) + ".bak-" + stamp), *c.old, 0400);
+    batch.write(target / c.file, c.contents, c.mode, files::Existing::replace);
+  }
+  batch.commit("backups are named by the second: run the command again");
   std::cout << "Installed the bundle in " << target.string()
-            << (replaced ? " (backups: *.bak-" + stamp + ")" : "")
-            << ".\nThe docker CLI reads it there with:\n  export DOCKER_HOST=" << b.endpoint
+            << (differing.empty() ? "" : " (backups: *.bak-" + stamp + ")")
+            << ".\nThe docker CLI reads it there with:\n  export DOCKER_HOST="
+            << (b.endpoint.empty() ? "tcp://HOST:2376   (the gateway's address: the bundle names none)"
+                                   : b.endpoint)
             << "\n  export DOCKER_TLS_VERIFY=1\n";
 }
 

@@ -13,6 +13,7 @@
 #include "files/state_dir.hpp"
 #include "gateway/gateway.hpp"
 #include "net/engine.hpp"
+#include "net/listeners.hpp"
 #include "obs/log.hpp"
 #include "tls/gcm_provider.hpp"
 #include "tls/key_decoding.hpp"
@@ -90,6 +91,18 @@ std::shared_ptr<const authz::Policy> load_policy(const config::Settings& setting
   return authz::Policy::parse(files::read_file(settings.policy, "--policy"), settings.policy);
 }
 
+// The first server context, with OpenSSL set up for serving. Key decoding goes the pre-provider way from
+// here on, so the first start's keys must be made before this (key_decoding.hpp).
+tls::Context serving_context(const tls::Files& files) {
+  tls::KeyDecoding decoding = tls::use_builtin_ec_key_decoding();
+  obs::log(obs::Level::debug, "certificate key decoding",
+           {{"builtin_ec", decoding.builtin_ec ? "yes" : "no"}, {"why", decoding.why}});
+  tls::RecordCipher records = tls::use_ipsec_mb_gcm();
+  obs::log(obs::Level::debug, "TLS record cipher",
+           {{"ipsec_mb", records.ipsec_mb ? "yes" : "no"}, {"why", records.why}});
+  return tls::make_server_context(files);
+}
+
 void serve(const ServeFlags& f, const CLI::App& cmd) {
   obs::init_logging(obs::parse_level(f.log_level), f.log_format);
   config::Directives file = config::Directives::object();
@@ -108,14 +121,10 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   tls::Context context;
   std::filesystem::path state_dir = files::default_state_dir();
   if (needs_tls) {
-    material = tls::resolve_material(settings, state_dir, !f.validate);
-    tls::KeyDecoding decoding = tls::use_builtin_ec_key_decoding();
-    obs::log(obs::Level::debug, "certificate key decoding",
-             {{"builtin_ec", decoding.builtin_ec ? "yes" : "no"}, {"why", decoding.why}});
-    tls::RecordCipher records = tls::use_ipsec_mb_gcm();
-    obs::log(obs::Level::debug, "TLS record cipher",
-             {{"ipsec_mb", records.ipsec_mb ? "yes" : "no"}, {"why", records.why}});
-    if (!material.bootstrap_pending) context = tls::make_server_context(material.files);
+    // Only read here: the first start's PKI is made once everything else has opened (below), so that a
+    // start that fails leaves no CA behind and the next one still shows the first-start message.
+    material = tls::resolve_material(settings, state_dir, false);
+    if (!material.bootstrap_pending) context = serving_context(material.files);
   }
   std::shared_ptr<const authz::Policy> policy = load_policy(settings);
   const std::string using_files = served_with(state_dir, needs_tls ? &material.files : nullptr, settings);
@@ -132,6 +141,11 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   std::vector<std::string> warnings;
   gateway::Options options;
   options.listeners = net::open_listeners(addresses, settings.group, warnings);
+  // The unix socket files this process made go when it ends, cleanly or by an error after this point.
+  struct SocketFiles {
+    std::vector<net::Listener> listeners;
+    ~SocketFiles() { net::remove_socket_files(listeners); }
+  } socket_files{options.listeners};
   for (const auto& w : warnings) obs::log(obs::Level::warn, w);
   for (const auto& l : options.listeners) {
     // Sockets from systemd are only known once adopted: hold them to the same rule as -H tcp://.
@@ -142,9 +156,13 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
                   "anyone who can reach it gets root on this host. Enable TLS or pass --allow-insecure-tcp");
     }
   }
+  if (!settings.audit_log.empty()) options.audit = audit::open_sink(settings.audit_log);
+  if (material.bootstrap_pending) {
+    material = tls::resolve_material(settings, state_dir, true);
+    context = serving_context(material.files);
+  }
   options.tls = context;
   options.policy = policy;
-  if (!settings.audit_log.empty()) options.audit = audit::open_sink(settings.audit_log);
   // Hot reload: the same files, read again; any failure keeps what is in force.
   options.reload = [settings, state_dir, needs_tls] {
     gateway::Loaded loaded;

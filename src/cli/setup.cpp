@@ -148,10 +148,23 @@ void add_firewall(CLI::App* setup) {
     setup::Host host = host_of(*common);
     std::string name = *backend;
     if (name.empty()) {
-      name = host.exists("/usr/sbin/ufw")                                                 ? "ufw"
-             : host.exists("/usr/sbin/firewalld") || host.exists("/usr/bin/firewall-cmd") ? "firewalld"
-                                                                                          : "nftables";
-      std::cout << "# backend: " << name << " (found on this host; choose another with --backend)\n";
+      // Say where the backend was looked for and whether it was found: a staged --root names its own tree,
+      // and with nothing installed nftables is a default, not a discovery.
+      const std::string where = host.staged() ? "under --root " + common->root : "on this host";
+      if (host.exists("/usr/sbin/ufw")) {
+        name = "ufw";
+      } else if (host.exists("/usr/sbin/firewalld") || host.exists("/usr/bin/firewall-cmd")) {
+        name = "firewalld";
+      } else if (host.exists("/usr/sbin/nft")) {
+        name = "nftables";
+      }
+      if (name.empty()) {
+        name = "nftables";
+        std::cout << "# backend: nftables (no ufw, firewalld or nft found " << where
+                  << "; choose another with --backend)\n";
+      } else {
+        std::cout << "# backend: " << name << " (found " << where << "; choose another with --backend)\n";
+      }
     }
     setup::Firewall fw = setup::parse_firewall(name);
     std::vector<setup::Network> networks;

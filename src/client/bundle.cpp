@@ -152,7 +152,7 @@ void write_directory(const Bundle& b, const fs::path& dir, bool force) {
   batch.write(dir / "key.pem", b.key_pem, 0400, existing);
   batch.write(dir / "endpoint", b.endpoint + "\n", 0644, existing);
   batch.write(dir / "README.txt", readme(b), 0644, existing);
-  batch.commit();
+  batch.commit("pass --force to replace, or choose another --output");
 }
 
 std::string endpoint_of(const fs::path& dir) {

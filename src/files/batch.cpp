@@ -99,7 +99,7 @@ std::vector<fs::path> Batch::written() const {
   return out;
 }
 
-void Batch::commit() {
+void Batch::commit(std::string_view remedy) {
   // 1. Refuse before touching anything.
   std::vector<std::string> conflicts;
   for (const auto& w : writes_) {
@@ -112,8 +112,7 @@ void Batch::commit() {
     std::string list;
     for (const auto& c : conflicts) list += (list.empty() ? "" : ", ") + c;
     throw Error(list + (conflicts.size() == 1 ? " already exists" : " already exist") +
-                "; dockgate never overwrites keys, certificates or configs unless asked: pass --force to "
-                "replace, or choose another --dir");
+                "; dockgate never overwrites keys, certificates or configs unless asked: " + std::string(remedy));
   }
 
   // 2. Directories, remembering which ones we made so that a failure can remove them again.

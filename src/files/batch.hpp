@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dockgate::files {
@@ -27,7 +28,9 @@ class Batch {
 
   // Lands every staged change. Throws Error naming every conflicting path before touching anything, or the
   // path that could not be written; in both cases the files and directories are as they were before.
-  void commit();
+  // `remedy` ends the conflict message with what the command's user can do: the flag that names another
+  // place differs from command to command (--dir, --archive, --output).
+  void commit(std::string_view remedy = "pass --force to replace, or choose another --dir");
 
   // The paths this batch writes, in the order they were staged (for reporting what was made).
   std::vector<std::filesystem::path> written() const;

@@ -70,7 +70,7 @@ Listener open_tcp(const ListenAddress& a) {
     throw Error("listen tcp " + go_addr + ": bind: " + errno_text(errno));
   }
   if (::listen(fd.get(), SOMAXCONN) != 0) throw Error("listen tcp " + go_addr + ": " + errno_text(errno));
-  return {fd.release(), a.text(), found->ai_family, false, is_loopback(found->ai_addr)};
+  return {fd.release(), a.text(), found->ai_family, false, is_loopback(found->ai_addr), "", 0};
 }
 
 std::optional<gid_t> socket_group(const std::string& group, std::vector<std::string>& warnings) {
@@ -134,7 +134,9 @@ Listener open_unix(const ListenAddress& a, std::optional<gid_t> gid) {
     ::unlink(a.path.c_str());
     throw Error(a.text() + ": " + errno_text(e));
   }
-  return {fd.release(), a.text(), AF_UNIX, true, false};
+  Listener l{fd.release(), a.text(), AF_UNIX, true, false, a.path, 0};
+  if (::lstat(a.path.c_str(), &st) == 0) l.socket_inode = st.st_ino;
+  return l;
 }
 
 // The sockets systemd passed in, with their names. sd_listen_fds_with_names unsets the environment so that
@@ -174,7 +176,7 @@ Listener adopt_fd(int fd, const std::string& name) {
   const auto* sa = reinterpret_cast<const sockaddr*>(&ss);
   std::string text = "fd://" + std::to_string(fd);
   if (!name.empty() && name != "unknown") text += " (" + name + ")";
-  return {fd, text, sa->sa_family, sa->sa_family == AF_UNIX, is_loopback(sa)};
+  return {fd, text, sa->sa_family, sa->sa_family == AF_UNIX, is_loopback(sa), "", 0};
 }
 
 // fd://, fd://N, fd://NAME. The first two keep moby's error texts (listeners_linux.go, listenFD).
@@ -217,7 +219,7 @@ std::vector<Listener> open_fd(const ListenAddress& a) {
 std::vector<Listener> open_listeners(const std::vector<ListenAddress>& addresses, const std::string& group,
                                      std::vector<std::string>& warnings) {
   std::vector<Listener> out;
-  std::vector<std::string> created;  // unix socket paths to remove if a later address fails
+
   try {
     std::optional<std::optional<gid_t>> gid;
     for (const auto& a : addresses) {
@@ -228,7 +230,6 @@ std::vector<Listener> open_listeners(const std::vector<ListenAddress>& addresses
         case ListenAddress::Kind::unix_socket:
           if (!gid) gid = socket_group(group, warnings);
           out.push_back(open_unix(a, *gid));
-          created.push_back(a.path);
           break;
         case ListenAddress::Kind::fd:
           for (auto& l : open_fd(a)) out.push_back(std::move(l));
@@ -237,10 +238,18 @@ std::vector<Listener> open_listeners(const std::vector<ListenAddress>& addresses
     }
   } catch (...) {
     for (const auto& l : out) ::close(l.fd);
-    for (const auto& p : created) ::unlink(p.c_str());
+    remove_socket_files(out);
     throw;
   }
   return out;
+}
+
+void remove_socket_files(const std::vector<Listener>& listeners) noexcept {
+  for (const auto& l : listeners) {
+    struct stat st {};
+    if (l.socket_path.empty() || ::lstat(l.socket_path.c_str(), &st) != 0) continue;
+    if (S_ISSOCK(st.st_mode) && st.st_ino == l.socket_inode) ::unlink(l.socket_path.c_str());
+  }
 }
 
 }  // namespace dockgate::net

@@ -2,6 +2,7 @@
 // sockets handed over by systemd. Returns plain descriptors, so no Asio here; the gateway adopts them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,14 @@ struct Listener {
   int family = 0;            // AF_INET, AF_INET6 or AF_UNIX
   bool is_unix = false;      // a unix-domain socket: protected by file permissions, never TLS
   bool is_loopback = false;  // a TCP socket bound to a loopback address
+  // A unix socket file this process created, and its inode, so that only that file is removed at the end.
+  std::string socket_path;
+  std::uint64_t socket_inode = 0;
 };
+
+// Removes the unix socket files these listeners created, as dockerd's listeners do when it exits: a path
+// that now names another file (a socket made there since) is left alone. Sockets from systemd are its own.
+void remove_socket_files(const std::vector<Listener>& listeners) noexcept;
 
 // Opens every address, or none: on an error the ones already opened are closed and Error says which
 // address failed and why ("listen tcp 127.0.0.1:2376: bind: address already in use", "unix:///x: another

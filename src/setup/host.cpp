@@ -126,7 +126,7 @@ std::vector<std::string> Plan::apply(const Host& host, std::time_t now) const {
       report.push_back("created " + d.path + "/");
     }
   }
-  batch.commit();
+  batch.commit("a backup of that name was made this second: run the command again");
   for (const auto& d : dirs_) {
     if (!d.before_mode) continue;
     if (::chmod(host.on_disk(d.path).c_str(), static_cast<mode_t>(d.mode)) != 0) {

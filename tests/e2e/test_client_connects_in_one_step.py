@@ -84,7 +84,9 @@ def test_install_into_docker_config_keeps_backups(gateway, tmp_path):
     carol = make_bundle(gateway, tmp_path / "c", name="carol")
     refused = subprocess.run([DOCKGATE, "client", "install", str(carol)], env=env, capture_output=True, text=True,
                              stdin=subprocess.DEVNULL)
-    assert refused.returncode == 1 and "pass --yes to replace it" in refused.stderr
+    # One question names every file that differs: the key is replaced with its certificate, never unasked.
+    assert refused.returncode == 1 and "pass --yes to replace them" in refused.stderr
+    assert str(config / "cert.pem") in refused.stderr and str(config / "key.pem") in refused.stderr
     assert (config / "cert.pem").read_text() == (bundle / "cert.pem").read_text()
     forced = subprocess.run([DOCKGATE, "client", "install", str(carol), "--yes"], env=env, capture_output=True,
                             text=True, stdin=subprocess.DEVNULL)
@@ -92,3 +94,25 @@ def test_install_into_docker_config_keeps_backups(gateway, tmp_path):
     assert (config / "cert.pem").read_text() == (carol / "cert.pem").read_text()
     backups = sorted(p.name for p in config.glob("cert.pem.bak-*"))
     assert len(backups) == 1 and (config / backups[0]).read_text() == (bundle / "cert.pem").read_text()
+
+
+def test_install_needs_no_endpoint_file_and_bundle_names_its_own_flags(gateway, tmp_path):
+    bundle = make_bundle(gateway, tmp_path)
+    (bundle / "endpoint").unlink()
+    env = clean_env(tmp_path)
+    r = subprocess.run([DOCKGATE, "client", "install", str(bundle)], env=env, capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    assert "export DOCKER_HOST=tcp://HOST:2376" in r.stdout and "DOCKER_TLS_VERIFY=1" in r.stdout
+    # `client env` points a shell at the endpoint, so it still needs one.
+    e = subprocess.run([DOCKGATE, "client", "env", str(bundle)], env=env, capture_output=True, text=True)
+    assert e.returncode == 1 and "pass -H tcp://HOST:2376" in e.stderr
+
+    state = gateway.cert_path.parent.parent
+    archive = tmp_path / "admin.tar.gz"  # make_bundle wrote it
+    again = dockgate("client", "bundle", "admin", "--dir", state, "--archive", archive, check=False)
+    assert again.returncode == 1 and "choose another --archive" in again.stderr, again.stderr
+    out = tmp_path / "out"
+    dockgate("client", "bundle", "admin", "--dir", state, "--output", out)
+    again = dockgate("client", "bundle", "admin", "--dir", state, "--output", out, check=False)
+    assert again.returncode == 1 and "choose another --output" in again.stderr, again.stderr

@@ -123,6 +123,37 @@ def test_first_start_creates_the_pki_and_prints_what_a_client_needs(make_gateway
     assert "export" not in again.output()
 
 
+def test_a_first_start_that_fails_creates_nothing(make_gateway, tmp_path):
+    """A port in use used to leave a whole PKI behind, and the next start, finding it, never showed the
+    first-start message."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    state = tmp_path / "first"
+    r = serve(f"-H=tcp://127.0.0.1:{taken.getsockname()[1]}", f"-H=unix://{tmp_path / 'g.sock'}", state=state)
+    taken.close()
+    assert r.returncode == 1 and "address already in use" in r.stderr.lower(), r.stderr
+    assert not state.exists() and not (tmp_path / "g.sock").exists()
+    port = free_port()
+    g = make_gateway([f"-H=tcp://127.0.0.1:{port}"], state=state, wait_for_port=port)
+    assert "dockgate: first start: created a CA" in g.output()
+
+
+def test_the_unix_socket_goes_at_a_clean_exit(make_gateway, tmp_path):
+    path = tmp_path / "g.sock"
+    g = make_gateway([f"-H=unix://{path}"], wait_for_socket=path)
+    g.stop()
+    assert not path.exists()
+    # A socket another process made at that path since is not ours to remove.
+    g = make_gateway([f"-H=unix://{path}"], wait_for_socket=path)
+    path.unlink()
+    theirs = socket.socket(socket.AF_UNIX)
+    theirs.bind(str(path))
+    g.stop()
+    assert path.exists()
+    theirs.close()
+
+
 def test_tlsverify_false_serves_tls_without_client_certificates_on_loopback(make_gateway, tmp_path):
     pki = tmp_path / "pki"
     dockgate("certs", "init", "--dir", pki)

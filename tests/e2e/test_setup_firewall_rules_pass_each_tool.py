@@ -89,3 +89,12 @@ def test_apply_on_a_staged_root(tmp_path):
     written = (tmp_path / "etc/nftables.d/dockgate.nft").read_text()
     assert re.search(r"elements = \{ 10\.0\.0\.0/8 \}", written)
     assert subprocess.run(["nft", "-c", "-f", tmp_path / "etc/nftables.d/dockgate.nft"]).returncode == 0
+
+
+def test_the_default_backend_says_where_it_looked(tmp_path):
+    empty = dockgate("setup", "firewall", "--root", tmp_path, "--from", "10.0.0.0/8").stdout
+    assert f"# backend: nftables (no ufw, firewalld or nft found under --root {tmp_path};" in empty
+    (tmp_path / "usr/sbin").mkdir(parents=True)
+    (tmp_path / "usr/sbin/ufw").touch()
+    found = dockgate("setup", "firewall", "--root", tmp_path, "--from", "10.0.0.0/8").stdout
+    assert f"# backend: ufw (found under --root {tmp_path};" in found
