@@ -1,5 +1,6 @@
 // argv → subcommand. Every failure a person can fix reaches here as dockgate::Error and is printed as one
-// line on stderr with exit status 1; command-line mistakes exit with status 2.
+// line on stderr with exit status 1; command-line mistakes (the parser's own, and dockgate::UsageError)
+// exit with status 2.
 #include <openssl/crypto.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "error.hpp"
 #include "tls/gcm_provider.hpp"
 
@@ -56,6 +58,7 @@ std::string version_text() {
 
 int run(int argc, char** argv) {
   CLI::App app("dockgate: secure remote access to the Docker engine", "dockgate");
+  dockgate::cli::use_help_formatter(app);  // before the subcommands, which take their parent's formatter
   app.set_version_flag("--version", version_text);
   app.require_subcommand(1);
   app.add_subcommand("version", "Print the version, the OpenSSL version and the TLS record cipher")
@@ -67,17 +70,35 @@ int run(int argc, char** argv) {
   dockgate::cli::add_policy(app);
   dockgate::cli::add_setup(app);
   one_value_per_occurrence(app);
-  // A mistyped command: name it and list the commands (CLI11 would say only "A subcommand is required").
+  // A mistyped command, at any level: name it and list the commands there (CLI11 would say only "A
+  // subcommand is required" or "The following arguments were not expected").
   std::vector<std::string> args = split_short_equals(argc, argv);
-  if (!args.empty() && !args.back().starts_with("-")) {
-    const std::string& first = args.back();
-    auto commands = app.get_subcommands([](CLI::App*) { return true; });
-    if (std::none_of(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(first); })) {
+  CLI::App* level = &app;
+  std::string path;
+  for (auto word = args.rbegin(); word != args.rend() && !word->starts_with("-"); ++word) {
+    auto commands = level->get_subcommands([](CLI::App*) { return true; });
+    if (commands.empty()) break;
+    auto found =
+        std::find_if(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(*word); });
+    path += (path.empty() ? "" : " ") + *word;
+    if (found == commands.end()) {
       std::string names;
       for (CLI::App* c : commands) names += (names.empty() ? "" : ", ") + c->get_name();
-      std::cerr << "dockgate: unknown command \"" << first << "\" (commands: " << names << ")\n";
+      std::cerr << "dockgate: unknown command \"" << path << "\" (commands: " << names << ")\n";
       return 2;
     }
+    level = *found;
+  }
+  // A command that needs one of its own and was given nothing more (`dockgate certs issue`).
+  if (std::none_of(args.begin(), args.end(), [](const std::string& a) { return a.starts_with("-"); }) &&
+      level->get_require_subcommand_min() > 0) {
+    std::string names;
+    for (CLI::App* c : level->get_subcommands([](CLI::App*) { return true; }))
+      names += (names.empty() ? "" : ", ") + c->get_name();
+    std::cerr << "dockgate: "
+              << (path.empty() ? "a command is needed" : "`dockgate " + path + "` needs a command") << ": "
+              << names << " (--help describes them)\n";
+    return 2;
   }
   try {
     app.parse(std::move(args));
@@ -94,6 +115,9 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const dockgate::ExitStatus& e) {
     return e.code;
+  } catch (const dockgate::UsageError& e) {
+    std::cerr << "dockgate: " << e.what() << "\n";
+    return 2;
   } catch (const dockgate::Error& e) {
     std::cerr << "dockgate: " << e.what() << "\n";
     return 1;

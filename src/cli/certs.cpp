@@ -32,16 +32,17 @@ struct CommonFlags {
 
 void add_dir_flag(CLI::App* cmd, CommonFlags& f) {
   f.dir = files::default_state_dir().string();
-  cmd->add_option("--dir", f.dir, "PKI directory")->capture_default_str();
+  cmd->add_option("--dir", f.dir, "PKI directory")->capture_default_str()->type_name("DIR");
 }
 
 void add_passphrase_flag(CLI::App* cmd, CommonFlags& f, const char* help) {
-  cmd->add_option("--ca-passphrase-file", f.passphrase_file, help);
+  cmd->add_option("--ca-passphrase-file", f.passphrase_file, help)->type_name("FILE");
 }
 
 void add_server_name_flags(CLI::App* cmd, pki::ServerNames& names) {
   cmd->add_option("--host", names.hosts,
-                  "DNS name or IP address clients dial (repeatable); told apart automatically");
+                  "DNS name or IP address clients dial (repeatable); told apart automatically")
+      ->type_name("HOST");
   cmd->add_flag("--no-local", names.no_local, "do not add localhost, 127.0.0.1 and ::1");
   cmd->add_flag("--all-local-addresses", names.all_local,
                 "add this machine's host name and every interface address");
@@ -206,8 +207,8 @@ pki::Role parse_role(const std::string& text, bool allow_ca) {
   if (text == "server") return pki::Role::server;
   if (text == "client") return pki::Role::client;
   if (allow_ca && text == "ca") return pki::Role::ca;
-  throw Error("unknown certificate kind \"" + text + "\": use " + (allow_ca ? "ca, " : "") +
-              "server or client");
+  throw UsageError("unknown certificate kind \"" + text + "\": use " + (allow_ca ? "ca, " : "") +
+                   "server or client");
 }
 
 }  // namespace
@@ -227,48 +228,67 @@ void add_certs(CLI::App& app) {
     add_passphrase_flag(cmd, *common,
                         "encrypt the CA key with AES-256 using the passphrase on this file's first line");
     add_server_name_flags(cmd, opts->server);
-    cmd->add_option("--client", opts->client_name, "name of the first client")->capture_default_str();
-    cmd->add_option("--key-type", *key_type, key_help)->capture_default_str();
+    cmd->add_option("--client", opts->client_name, "name of the first client")
+        ->capture_default_str()
+        ->type_name("NAME");
+    cmd->add_option("--key-type", *key_type, key_help)->capture_default_str()->type_name("TYPE");
     cmd->add_flag("--force", opts->force, "replace an existing PKI in --dir");
     cmd->callback([=] { run_init(*common, *opts, *key_type); });
   }
 
-  {  // issue
+  {  // issue server|client: one subcommand each, so that each --help shows its own options and defaults
     auto* issue = certs->add_subcommand("issue", "Issue another server or client certificate from the CA");
-    auto common = std::make_shared<CommonFlags>();
-    auto names = std::make_shared<pki::ServerNames>();
-    auto groups = std::make_shared<std::vector<std::string>>();
-    auto kind = std::make_shared<std::string>();
-    auto name = std::make_shared<std::string>();
-    auto key_type = std::make_shared<std::string>("ecdsa-p256");
-    auto days = std::make_shared<int>(0);
-    auto force = std::make_shared<bool>(false);
-    issue->add_option("KIND", *kind, "server or client")->required();
-    issue->add_option("NAME", *name,
-                      "client name (its CN); for a server, a name under servers/ (default: the main server "
-                      "certificate in --dir)");
-    add_dir_flag(issue, *common);
-    add_passphrase_flag(issue, *common, "file holding the CA key's passphrase");
-    add_server_name_flags(issue, *names);
-    issue->add_option("--group", *groups, "client: a group for the authorization policy (repeatable)");
-    issue->add_option("--key-type", *key_type, key_help)->capture_default_str();
-    issue->add_option("--days", *days, "validity in days (default: 825 for servers, 365 for clients)")
-        ->check(CLI::Range(1, 36500));
-    issue->add_flag("--force", *force, "replace an existing certificate of that name");
-    issue->callback([=] {
-      pki::Role role = parse_role(*kind, false);
-      pki::KeyType type = pki::parse_key_type(*key_type);
-      int validity = *days > 0 ? *days : pki::default_days(role);
-      if (role == pki::Role::client && name->empty()) throw Error("a client certificate needs a NAME");
-      if (role == pki::Role::server && !groups->empty())
-        throw Error("--group applies to client certificates only");
-      if (role == pki::Role::client && (!names->hosts.empty() || names->no_local || names->all_local)) {
-        throw Error("--host, --no-local and --all-local-addresses apply to server certificates only");
+    issue->require_subcommand(1);
+    for (pki::Role role : {pki::Role::server, pki::Role::client}) {
+      const bool server = role == pki::Role::server;
+      auto* cmd = issue->add_subcommand(
+          server ? "server" : "client",
+          server ? "Issue a server certificate: the names and addresses clients dial"
+                 : "Issue a client certificate: an identity (its CN) and its groups for the policy");
+      auto common = std::make_shared<CommonFlags>();
+      auto names = std::make_shared<pki::ServerNames>();
+      auto groups = std::make_shared<std::vector<std::string>>();
+      auto name = std::make_shared<std::string>();
+      auto key_type = std::make_shared<std::string>("ecdsa-p256");
+      auto days = std::make_shared<int>(pki::default_days(role));
+      auto force = std::make_shared<bool>(false);
+      if (server) {
+        cmd->add_option("NAME", *name,
+                        "a name under servers/ for another server (default: the main server certificate in "
+                        "--dir)");
+      } else {
+        cmd->add_option("NAME", *name, "the client's name: its identity (CN) in the policy and audit log")
+            ->required();
       }
-      pki::Authority ca = common->authority();
-      print_outcome(role == pki::Role::server ? ca.issue_server(*name, *names, type, validity, *force)
-                                              : ca.issue_client(*name, *groups, type, validity, *force));
-    });
+      add_dir_flag(cmd, *common);
+      add_passphrase_flag(cmd, *common, "file holding the CA key's passphrase");
+      add_server_name_flags(cmd, *names);
+      cmd->add_option("--group", *groups, "a group for the authorization policy (repeatable)")
+          ->type_name("GROUP");
+      // The other kind's options are accepted, unlisted, to say whose they are (the parser would say only
+      // "not expected").
+      for (const char* other :
+           server ? std::vector<const char*>{"--group"}
+                  : std::vector<const char*>{"--host", "--no-local", "--all-local-addresses"}) {
+        cmd->get_option(other)->group("");
+      }
+      cmd->add_option("--key-type", *key_type, key_help)->capture_default_str()->type_name("TYPE");
+      cmd->add_option("--days", *days, "validity in days, 1 to 36500")
+          ->check(CLI::Range(1, 36500))
+          ->capture_default_str()
+          ->type_name("DAYS");
+      cmd->add_flag("--force", *force, "replace an existing certificate of that name");
+      cmd->callback([=] {
+        if (server && !groups->empty()) throw UsageError("--group applies to client certificates only");
+        if (!server && (!names->hosts.empty() || names->no_local || names->all_local)) {
+          throw UsageError("--host, --no-local and --all-local-addresses apply to server certificates only");
+        }
+        pki::KeyType type = pki::parse_key_type(*key_type);
+        pki::Authority ca = common->authority();
+        print_outcome(server ? ca.issue_server(*name, *names, type, *days, *force)
+                             : ca.issue_client(*name, *groups, type, *days, *force));
+      });
+    }
   }
 
   {  // list
@@ -306,13 +326,16 @@ void add_certs(CLI::App& app) {
     add_dir_flag(cmd, *common);
     add_passphrase_flag(cmd, *common, "file holding the CA key's passphrase");
     cmd->add_flag("--new-key", *new_key, "generate a new key of the same type (not for the CA)");
-    cmd->add_option("--days", *days, "validity in days (default: the kind's default)")
-        ->check(CLI::Range(1, 36500));
+    cmd->add_option("--days", *days,
+                    "validity in days, 1 to 36500 (default: the kind's: 3650 for the CA, 825 "
+                    "for servers, 365 for clients)")
+        ->check(CLI::Range(1, 36500))
+        ->type_name("DAYS");
     cmd->callback([=] {
       pki::Role role = parse_role(*kind, true);
       if (role == pki::Role::client && name->empty())
-        throw Error("renewing a client certificate needs its NAME");
-      if (role == pki::Role::ca && !name->empty()) throw Error("`certs renew ca` takes no NAME");
+        throw UsageError("renewing a client certificate needs its NAME");
+      if (role == pki::Role::ca && !name->empty()) throw UsageError("`certs renew ca` takes no NAME");
       pki::Authority ca = common->authority();
       print_outcome(ca.renew(role, *name, *new_key, *days > 0 ? std::optional<int>(*days) : std::nullopt));
     });

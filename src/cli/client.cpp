@@ -197,30 +197,35 @@ void add_client(CLI::App& app) {
 
   CLI::App* b = cmd->add_subcommand("bundle", "Pack a client's CA, certificate and key, with the endpoint");
   b->add_option("NAME", f->name, "The client (as issued by `dockgate certs issue client`)")->required();
-  b->add_option("--dir", f->pki_dir, "PKI directory")->capture_default_str();
-  b->add_option("-H,--endpoint", f->endpoint, "Endpoint for clients (default: from the server certificate)");
-  b->add_option("--archive", f->archive, "Archive to write (default: NAME.tar.gz)");
-  b->add_option("--output", f->output, "Write a directory instead of an archive");
+  b->add_option("--dir", f->pki_dir, "PKI directory")->capture_default_str()->type_name("DIR");
+  b->add_option("-H,--host", f->endpoint, "Endpoint for clients (default: from the server certificate)")
+      ->type_name("ENDPOINT");
+  b->add_option("--archive", f->archive, "Archive to write (default: NAME.tar.gz)")->type_name("FILE");
+  b->add_option("--output", f->output, "Write a directory instead of an archive")->type_name("DIR");
   b->add_flag("--force", f->force, "Replace existing files");
   b->callback([f] { bundle(*f); });
 
   CLI::App* e = cmd->add_subcommand("env", "Print the lines that point a shell's docker CLI at a bundle");
   e->add_option("BUNDLE_DIR", f->bundle, "Bundle directory (default: .)");
-  e->add_option("-H,--host", f->endpoint, "Endpoint (default: the bundle's endpoint file)");
-  e->add_option("--shell", f->shell, "bash, zsh, fish, powershell or cmd (default: from $SHELL)");
+  e->add_option("-H,--host", f->endpoint, "Endpoint (default: the bundle's endpoint file)")
+      ->type_name("ENDPOINT");
+  e->add_option("--shell", f->shell, "bash, zsh, fish, powershell or cmd (default: from $SHELL)")
+      ->type_name("SHELL");
   e->add_flag("--unset", f->unset, "Print the lines that remove the variables instead");
   e->callback([f] { env(*f); });
 
   CLI::App* c = cmd->add_subcommand("context", "Create a docker context for a bundle");
   c->add_option("NAME", f->context, "Context name")->required();
   c->add_option("BUNDLE_DIR", f->bundle, "Bundle directory (default: .)");
-  c->add_option("-H,--host", f->endpoint, "Endpoint (default: the bundle's endpoint file)");
+  c->add_option("-H,--host", f->endpoint, "Endpoint (default: the bundle's endpoint file)")
+      ->type_name("ENDPOINT");
   c->add_flag("--force", f->force, "Replace a context of that name");
   c->callback([f] { context(*f); });
 
   CLI::App* i = cmd->add_subcommand("install", "Copy a bundle into the docker config directory (~/.docker)");
   i->add_option("BUNDLE_DIR", f->bundle, "Bundle directory (default: .)");
-  i->add_option("-H,--host", f->endpoint, "Endpoint (default: the bundle's endpoint file)");
+  i->add_option("-H,--host", f->endpoint, "Endpoint (default: the bundle's endpoint file)")
+      ->type_name("ENDPOINT");
   i->add_flag("-y,--yes", f->yes, "Replace existing files without asking (backups are kept)");
   i->callback([f] { install(*f); });
 }

@@ -66,14 +66,20 @@ void add_doctor(CLI::App& app) {
   auto f = std::make_shared<DoctorFlags>();
   CLI::App* cmd = app.add_subcommand(
       "doctor", "Check a Docker endpoint the way the docker CLI would reach it, and explain any failure");
-  cmd->add_option("-H,--host", f->host, "Endpoint (default: DOCKER_HOST, the context, or the local socket)");
-  cmd->add_option("-c,--context", f->context, "Docker context to check (default: DOCKER_CONTEXT)");
+  cmd->add_option("-H,--host", f->host, "Endpoint (default: DOCKER_HOST, the context, or the local socket)")
+      ->type_name("ENDPOINT");
+  cmd->add_option("-c,--context", f->context, "Docker context to check (default: DOCKER_CONTEXT)")
+      ->type_name("NAME");
   cmd->add_flag("--tls", f->client.tls, "Use TLS (implied by --tlsverify)");
   cmd->add_flag("--tlsverify", f->client.tlsverify, "Use TLS and verify the server (or DOCKER_TLS_VERIFY)");
-  cmd->add_option("--tlscacert", f->tlscacert, "CA certificate (default: DOCKER_CERT_PATH/ca.pem)");
-  cmd->add_option("--tlscert", f->tlscert, "Client certificate (default: DOCKER_CERT_PATH/cert.pem)");
-  cmd->add_option("--tlskey", f->tlskey, "Client key (default: DOCKER_CERT_PATH/key.pem)");
-  cmd->add_option("--timeout-ms", f->timeout_ms, "Per-step network timeout")->capture_default_str();
+  cmd->add_option("--tlscacert", f->tlscacert, "CA certificate (default: DOCKER_CERT_PATH/ca.pem)")
+      ->type_name("FILE");
+  cmd->add_option("--tlscert", f->tlscert, "Client certificate (default: DOCKER_CERT_PATH/cert.pem)")
+      ->type_name("FILE");
+  cmd->add_option("--tlskey", f->tlskey, "Client key (default: DOCKER_CERT_PATH/key.pem)")->type_name("FILE");
+  cmd->add_option("--timeout-ms", f->timeout_ms, "Per-step network timeout")
+      ->capture_default_str()
+      ->type_name("MS");
   cmd->add_flag("--json", f->json, "Machine-readable report");
   cmd->callback([f, cmd] {
     if (cmd->count("--host") > 0) f->client.host = f->host;

@@ -106,11 +106,11 @@ void add_policy(CLI::App& app) {
   CLI::App* e = cmd->add_subcommand("explain", "Show the decision for a request, and the rule that made it");
   e->add_option("METHOD", f->method, "GET, POST, ...")->required();
   e->add_option("PATH", f->path, "Request path, e.g. /v1.41/containers/create")->required();
-  e->add_option("--policy", f->file, "Policy file (default: none, every client is admin)");
-  e->add_option("--identity", f->identity, "Client certificate CN");
-  e->add_option("--group", f->groups, "A group of the client certificate (repeatable)");
+  e->add_option("--policy", f->file, "Policy file (default: none, every client is admin)")->type_name("FILE");
+  e->add_option("--identity", f->identity, "Client certificate CN")->type_name("NAME");
+  e->add_option("--group", f->groups, "A group of the client certificate (repeatable)")->type_name("GROUP");
   e->add_flag("--local", f->local, "A unix-socket client");
-  e->add_option("--body", f->body_file, "Request body (JSON) to judge");
+  e->add_option("--body", f->body_file, "Request body (JSON) to judge")->type_name("FILE");
   e->callback([f] { explain(*f); });
   auto json = std::make_shared<bool>(false);
   CLI::App* fl =

@@ -205,29 +205,50 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
 
 void add_serve(CLI::App& app) {
   auto f = std::make_shared<ServeFlags>();
+  const std::filesystem::path state = files::default_state_dir();  // where the TLS files are by default
   CLI::App* cmd = app.add_subcommand("serve", "Run the gateway: mutual TLS in front of the Docker engine");
   cmd->add_option("-H,--host", f->hosts,
-                  "Address to listen on (repeatable): tcp://HOST:PORT, unix://PATH, fd://, fd://N, fd://NAME")
-      ->allow_extra_args(false);
+                  "Address to listen on (repeatable): tcp://HOST:PORT, unix://PATH, fd://, fd://N, fd://NAME "
+                  "(default: tcp://localhost:2376 with TLS, unix:///var/run/docker.sock with --tls=false)")
+      ->allow_extra_args(false)
+      ->type_name("ADDRESS");
   cmd->add_flag("--tls", f->tls, "Use TLS (default true; --tls=false for plain HTTP on loopback)");
   cmd->add_flag("--tlsverify", f->tlsverify, "Verify client certificates (default true; implies --tls)");
-  cmd->add_option("--tlscacert", f->tlscacert, "Trust client certificates signed only by this CA");
-  cmd->add_option("--tlscert", f->tlscert, "Path to the server's TLS certificate");
-  cmd->add_option("--tlskey", f->tlskey, "Path to the server's TLS key");
-  cmd->add_option("--tlscrl", f->tlscrl,
-                  "Refuse client certificates this CRL revokes (default: crl.pem beside --tlscacert)");
-  cmd->add_option("-G,--group", f->group, "Group owning the unix sockets")->capture_default_str();
+  cmd->add_option(
+         "--tlscacert", f->tlscacert,
+         "Trust client certificates signed only by this CA (default: " + (state / "ca.pem").string() + ")")
+      ->type_name("FILE");
+  cmd->add_option("--tlscert", f->tlscert,
+                  "The server's TLS certificate (default: " + (state / "server-cert.pem").string() + ")")
+      ->type_name("FILE");
+  cmd->add_option("--tlskey", f->tlskey,
+                  "The server's TLS key (default: " + (state / "server-key.pem").string() + ")")
+      ->type_name("FILE");
+  cmd->add_option(
+         "--tlscrl", f->tlscrl,
+         "Refuse client certificates this CRL revokes (default: crl.pem beside --tlscacert, if there)")
+      ->type_name("FILE");
+  cmd->add_option("-G,--group", f->group, "Group owning the unix sockets")
+      ->capture_default_str()
+      ->type_name("GROUP");
   cmd->add_option("--upstream", f->upstream,
-                  "The Docker engine to forward to (default unix:///var/run/docker.sock)");
-  cmd->add_option("--policy", f->policy, "Policy file: which identities get which role (default: all admin)");
-  cmd->add_option("--audit-log", f->audit_log, "One JSON line per request: a file, - (stdout) or journal");
-  cmd->add_option("--config-file", f->config_file, "JSON config file with the same directives");
+                  "The Docker engine to forward to (default unix:///var/run/docker.sock)")
+      ->type_name("ADDRESS");
+  cmd->add_option("--policy", f->policy, "Policy file: which identities get which role (default: all admin)")
+      ->type_name("FILE");
+  cmd->add_option("--audit-log", f->audit_log, "One JSON line per request: a file, - (stdout) or journal")
+      ->type_name("FILE");
+  cmd->add_option("--config-file", f->config_file, "JSON config file with the same directives")
+      ->type_name("FILE");
   cmd->add_flag("--allow-insecure-tcp", f->allow_insecure_tcp,
                 "Allow plain or unverified TCP on non-loopback addresses (gives root to the network)");
   cmd->add_flag("--validate", f->validate,
                 "Check the configuration and TLS files, print \"configuration OK\"");
-  cmd->add_option("-l,--log-level", f->log_level, "debug, info, warn or error")->capture_default_str();
-  cmd->add_option("--log-format", f->log_format, "text or json (default: text on a terminal, else json)");
+  cmd->add_option("-l,--log-level", f->log_level, "debug, info, warn or error")
+      ->capture_default_str()
+      ->type_name("LEVEL");
+  cmd->add_option("--log-format", f->log_format, "text or json (default: text on a terminal, else json)")
+      ->type_name("FORMAT");
   cmd->callback([f, cmd] { serve(*f, *cmd); });
 }
 

@@ -28,7 +28,8 @@ struct Common {
 
 void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--root", c.root, "operate on a staged file system under DIR instead of this machine's")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DIR");
   cmd->add_flag("--dry-run", c.dry_run, "print a unified diff of what would change; change nothing");
 }
 
@@ -92,11 +93,13 @@ void add_gateway(CLI::App* setup) {
   opts->binary = this_binary();
   add_common(cmd, *common);
   cmd->add_option(
-      "-H,--host", opts->hosts,
-      "address dockgate.socket listens on, tcp://IP:PORT or unix://PATH (repeatable; default: port "
-      "2376 on every address)");
+         "-H,--host", opts->hosts,
+         "address dockgate.socket listens on, tcp://IP:PORT or unix://PATH (repeatable; default: port "
+         "2376 on every address)")
+      ->type_name("ADDRESS");
   cmd->add_option("--binary", opts->binary, "the dockgate executable the service runs")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("FILE");
   cmd->callback([=] {
     setup::Host host = host_of(*common);
     // On a staged root the binary may be installed later; on this machine it must be there.
@@ -116,11 +119,13 @@ void add_dockerd(CLI::App* setup) {
   opts->certs_dir = files::default_state_dir().string();
   add_common(cmd, *common);
   cmd->add_option(
-      "-H,--host", opts->hosts,
-      "every address dockerd listens on (repeatable; default: its unix socket and tcp://0.0.0.0:2376)");
+         "-H,--host", opts->hosts,
+         "every address dockerd listens on (repeatable; default: its unix socket and tcp://0.0.0.0:2376)")
+      ->type_name("ADDRESS");
   cmd->add_option("--certs", opts->certs_dir,
                   "a `dockgate certs` directory: ca.pem, server-cert.pem, server-key.pem")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("DIR");
   cmd->add_flag("--socket-unit", opts->socket_unit,
                 "listen through a docker-tcp.socket unit (the CoreOS way) instead of daemon.json \"hosts\"");
   cmd->add_flag("--tls,!--no-tls", opts->tls, "mutual TLS (default true; --tls=false for plain HTTP)");
@@ -140,9 +145,11 @@ void add_firewall(CLI::App* setup) {
   auto port = std::make_shared<std::uint16_t>(2376);
   auto apply = std::make_shared<bool>(false);
   add_common(cmd, *common);
-  cmd->add_option("--from", *from, "a source network allowed to connect, e.g. 10.0.0.0/8 (repeatable)");
-  cmd->add_option("--backend", *backend, "ufw, firewalld or nftables (default: the one installed)");
-  cmd->add_option("--port", *port, "the TCP port to open")->capture_default_str();
+  cmd->add_option("--from", *from, "a source network allowed to connect, e.g. 10.0.0.0/8 (repeatable)")
+      ->type_name("CIDR");
+  cmd->add_option("--backend", *backend, "ufw, firewalld or nftables (default: the one installed)")
+      ->type_name("NAME");
+  cmd->add_option("--port", *port, "the TCP port to open")->capture_default_str()->type_name("PORT");
   cmd->add_flag("--apply", *apply, "run the commands instead of printing them");
   cmd->callback([=] {
     setup::Host host = host_of(*common);
@@ -200,7 +207,8 @@ void add_check(CLI::App* setup) {
   auto inputs = std::make_shared<setup::CheckInputs>();
   auto as_json = std::make_shared<bool>(false);
   add_common(cmd, *common);
-  cmd->add_option("--certs", inputs->cert_dirs, "another `dockgate certs` directory to check (repeatable)");
+  cmd->add_option("--certs", inputs->cert_dirs, "another `dockgate certs` directory to check (repeatable)")
+      ->type_name("DIR");
   cmd->add_flag("--json", *as_json, "print the findings as JSON");
   cmd->callback([=] {
     setup::Host host = host_of(*common);

@@ -14,7 +14,7 @@ Shell parse_shell(const std::string& name) {
   if (name == "fish") return Shell::fish;
   if (name == "powershell" || name == "pwsh") return Shell::powershell;
   if (name == "cmd") return Shell::cmd;
-  throw Error("--shell " + name + ": use bash, zsh, fish, powershell or cmd");
+  throw UsageError("--shell " + name + ": use bash, zsh, fish, powershell or cmd");
 }
 
 Shell shell_from_env(const char* shell_env) {

@@ -111,8 +111,9 @@ void Batch::commit(std::string_view remedy) {
   if (!conflicts.empty()) {
     std::string list;
     for (const auto& c : conflicts) list += (list.empty() ? "" : ", ") + c;
-    throw Error(list + (conflicts.size() == 1 ? " already exists" : " already exist") +
-                "; dockgate never overwrites keys, certificates or configs unless asked: " + std::string(remedy));
+    throw Error(
+        list + (conflicts.size() == 1 ? " already exists" : " already exist") +
+        "; dockgate never overwrites keys, certificates or configs unless asked: " + std::string(remedy));
   }
 
   // 2. Directories, remembering which ones we made so that a failure can remove them again.

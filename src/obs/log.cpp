@@ -79,12 +79,12 @@ Level parse_level(const std::string& text) {
   if (text == "info") return Level::info;
   if (text == "warn" || text == "warning") return Level::warn;
   if (text == "error") return Level::error;
-  throw Error("--log-level " + text + ": use debug, info, warn or error");
+  throw UsageError("--log-level " + text + ": use debug, info, warn or error");
 }
 
 void init_logging(Level level, const std::string& format) {
   if (!format.empty() && format != "text" && format != "json") {
-    throw Error("--log-format " + format + ": use text or json");
+    throw UsageError("--log-format " + format + ": use text or json");
   }
   State& s = state();
   s.level = level;

@@ -51,7 +51,7 @@ KeyType parse_key_type(std::string_view text) {
   for (const auto& [type, name] : kKeyTypes) {
     if (text == name) return type;
   }
-  throw Error("invalid --key-type \"" + std::string(text) + "\": use one of " + key_type_choices());
+  throw UsageError("invalid --key-type \"" + std::string(text) + "\": use one of " + key_type_choices());
 }
 
 std::string key_type_flag(KeyType type) {

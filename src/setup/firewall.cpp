@@ -15,7 +15,7 @@ Firewall parse_firewall(const std::string& name) {
   if (name == "ufw") return Firewall::ufw;
   if (name == "firewalld") return Firewall::firewalld;
   if (name == "nftables" || name == "nft") return Firewall::nftables;
-  throw Error("--backend " + name + ": choose ufw, firewalld or nftables");
+  throw UsageError("--backend " + name + ": choose ufw, firewalld or nftables");
 }
 
 Network parse_network(const std::string& value) {
@@ -25,20 +25,20 @@ Network parse_network(const std::string& value) {
     addr = value.substr(0, slash);
     std::string p = value.substr(slash + 1);
     if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) {
-      throw Error("--from " + value + ": the prefix length after / must be a number");
+      throw UsageError("--from " + value + ": the prefix length after / must be a number");
     }
     prefix = std::stoi(p);
   }
   std::array<unsigned char, 16> bytes{};
   bool v6 = addr.find(':') != std::string::npos;
   if (::inet_pton(v6 ? AF_INET6 : AF_INET, addr.c_str(), bytes.data()) != 1) {
-    throw Error("--from " + value +
-                ": not an IP address or network (examples: 10.0.0.0/8, 192.0.2.7, 2001:db8::/32)");
+    throw UsageError("--from " + value +
+                     ": not an IP address or network (examples: 10.0.0.0/8, 192.0.2.7, 2001:db8::/32)");
   }
   const int bits = v6 ? 128 : 32;
   if (prefix < 0) prefix = bits;
   if (prefix > bits)
-    throw Error("--from " + value + ": the prefix length is at most " + std::to_string(bits));
+    throw UsageError("--from " + value + ": the prefix length is at most " + std::to_string(bits));
   // Bits past the prefix must be zero: "10.1.2.3/16" is either a typo or a misunderstanding, and each
   // firewall would read it differently.
   for (int i = prefix; i < bits; ++i) {
@@ -52,7 +52,7 @@ Network parse_network(const std::string& value) {
       msg += "; did you mean ";
       msg += text;
       msg += "/" + std::to_string(prefix) + ", or the single address " + addr + "?";
-      throw Error(msg);
+      throw UsageError(msg);
     }
   }
   char text[INET6_ADDRSTRLEN] = {};
@@ -90,7 +90,7 @@ std::string elements(const std::vector<Network>& from, bool v6) {
 
 FirewallRules firewall_rules(Firewall backend, const std::vector<Network>& from, std::uint16_t port) {
   if (from.empty()) {
-    throw Error(
+    throw UsageError(
         "name the networks that may connect with --from CIDR (repeatable); --from 0.0.0.0/0 --from ::/0 "
         "opens "
         "the port to everyone, which the certificates alone then guard");

@@ -1,5 +1,5 @@
-"""Bad input to `dockgate certs` gets one clear line naming the problem and exit status 1, and leaves
-nothing half-written."""
+"""Bad input to `dockgate certs` gets one clear line naming the problem and exit status 1 (2 for a command
+line called wrongly), and leaves nothing half-written."""
 import os
 import subprocess
 import tempfile
@@ -14,9 +14,9 @@ def tree(d):
     return {p: (p.read_bytes() if p.is_file() else None) for p in sorted(d.rglob("*"))} if d.exists() else {}
 
 
-def fails(*args, **kwargs):
+def fails(*args, status=1, **kwargs):
     proc = dockgate(*args, check=False, **kwargs)
-    assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.returncode == status, (proc.returncode, proc.stdout, proc.stderr)
     assert proc.stderr.startswith("dockgate: ") and proc.stderr.count("\n") == 1, proc.stderr
     return proc.stderr
 
@@ -48,8 +48,24 @@ def test_a_taken_client_name_is_refused(pki):
 def test_invalid_names_and_groups(pki):
     assert 'invalid client name "../escape"' in fails("certs", "issue", "client", "../escape", "--dir", pki)
     assert 'invalid --group "a b"' in fails("certs", "issue", "client", "bob", "--group", "a b", "--dir", pki)
-    assert "invalid --key-type" in fails("certs", "issue", "client", "bob", "--key-type", "dsa", "--dir", pki)
     assert not (pki / "clients/bob").exists()
+
+
+def test_command_line_mistakes_exit_2(pki):
+    """What the README calls a command-line mistake exits 2, as the parser's own errors do, so that a script
+    can tell a command called wrongly from one that failed."""
+    before = tree(pki)
+    assert "invalid --key-type" in fails("certs", "issue", "client", "bob", "--key-type", "dsa", "--dir", pki, status=2)
+    assert "needs its NAME" in fails("certs", "renew", "client", "--dir", pki, status=2)
+    assert 'unknown command "certs issue widget" (commands: server, client)' in fails(
+        "certs", "issue", "widget", "x", "--dir", pki, status=2)
+    assert "--group applies to client certificates only" in fails("certs", "issue", "server", "web", "--group", "g",
+                                                                  "--dir", pki, status=2)
+    assert "apply to server certificates only" in fails("certs", "issue", "client", "bob", "--host", "x", "--dir", pki,
+                                                        status=2)
+    assert "--days" in dockgate("certs", "issue", "client", "bob", "--days", "0", "--dir", pki, check=False).stderr
+    assert dockgate("certs", "issue", "client", "bob", "--days", "0", "--dir", pki, check=False).returncode == 2
+    assert tree(pki) == before
 
 
 def test_no_ca_in_dir(tmp_path):
@@ -92,6 +108,26 @@ def test_corrupt_ca_key_and_wrong_passphrase(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     proc = dockgate("certs", "issue", "--dir", tmp_path, check=False)
     assert proc.returncode == 2
+    proc = dockgate("certs", "issue", check=False)
+    assert proc.returncode == 2 and "`dockgate certs issue` needs a command: server, client" in proc.stderr
+
+
+def test_each_command_says_its_own_options_in_plain_words():
+    """--help showed the parser's notation (`INT:INT in [1 - 36500]`, `--tls,--no-tls{false}`, `TEXT ...`),
+    no defaults for serve's -H and TLS files, and one text for both kinds of `certs issue`."""
+    server = dockgate("certs", "issue", "server", "--help").stdout
+    client = dockgate("certs", "issue", "client", "--help").stdout
+    assert "--days DAYS" in server and "(default: 825)" in server and "--host HOST" in server
+    assert "(default: 365)" in client and "--group GROUP" in client and "--host" not in client
+    serve = dockgate("serve", "--help").stdout
+    assert "(default: tcp://localhost:2376 with TLS" in serve and "ca.pem)" in serve and "server-key.pem)" in serve
+    dockerd = dockgate("setup", "dockerd", "--help").stdout
+    for text in (server, client, serve, dockerd):
+        for notation in ("TEXT", "INT", " ...", "{false}", "in [", "REQUIRED"):
+            assert notation not in text, (notation, text)
+    # -H is --host in every client command.
+    for command in ("bundle", "env", "context", "install"):
+        assert "-H,--host ENDPOINT" in dockgate("client", command, "--help").stdout
 
 
 def test_small_mistakes_are_named(tmp_path):

@@ -69,7 +69,7 @@ def test_firewalld_rich_rules_parse(tmp_path):
 
 def test_bad_input_is_named(tmp_path):
     none = dockgate("setup", "firewall", "--backend", "ufw", check=False)
-    assert none.returncode == 1 and "name the networks that may connect with --from CIDR" in none.stderr
+    assert none.returncode == 2 and "name the networks that may connect with --from CIDR" in none.stderr
     typo = dockgate("setup", "firewall", "--backend", "ufw", "--from", "10.1.2.3/16", check=False)
     assert "did you mean 10.1.0.0/16, or the single address 10.1.2.3?" in typo.stderr
     junk = dockgate("setup", "firewall", "--backend", "ufw", "--from", "office", check=False)
