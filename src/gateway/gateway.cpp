@@ -264,12 +264,17 @@ class Gateway {
 
   // After a burst of connections (a flood, a CI fan-out) glibc keeps the freed memory for reuse: 128 MB
   // after 4,000 connections against 32 MB trimmed. Once the count has fallen to a quarter of a peak of at
-  // least 256, the free memory goes back to the system; an ordinary client's connection never pays for it.
+  // least 256, the free memory goes back to the system, and again at each further quarter; once the last
+  // connection of such a burst is gone, a final time (the quarter it fell to was otherwise kept). An
+  // ordinary client's connection never pays for it.
   void give_memory_back() {
     peak_sessions_ = std::max(peak_sessions_, sessions_.size() + 1);
-    if (peak_sessions_ >= 256 && sessions_.size() * 4 <= peak_sessions_) {
+    bool quarter = peak_sessions_ >= 256 && sessions_.size() * 4 <= peak_sessions_;
+    bool last = burst_trimmed_ && sessions_.empty();
+    if (quarter || last) {
       ::malloc_trim(0);
       peak_sessions_ = sessions_.size();
+      burst_trimmed_ = !sessions_.empty();
     }
   }
 
@@ -325,6 +330,7 @@ class Gateway {
   std::set<http::Session*> sessions_;
   std::set<tls::TlsStream*> opening_;  // connections in their TLS handshake
   std::size_t peak_sessions_ = 0;      // the most sessions at once since memory was last given back
+  bool burst_trimmed_ = false;         // given back during a burst whose last connections are still open
   // Engine connections finished clients left at rest: 8 at most, each for at most 30 s. Go's HTTP client
   // keeps 2 per host for 90 s; a gateway serving many short-lived CLI connections wants a few more.
   net::IdleEngines idle_engines_{io_.get_executor(), 8, std::chrono::seconds(30)};

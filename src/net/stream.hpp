@@ -29,6 +29,8 @@ class Stream {
   virtual asio::awaitable<void> wait_readable() = 0;
   // Closes at once; pending operations complete with an error.
   virtual void close() noexcept = 0;
+  // The socket underneath, for a deadline over a stretch of reads (net::SocketDeadline).
+  virtual Socket& socket() noexcept = 0;
   // For a connection between exchanges: true if the peer has neither sent anything nor finished since (a
   // peek that does not wait finds nothing to read). Streams that cannot tell answer false.
   virtual bool quiet() noexcept { return false; }
@@ -48,6 +50,7 @@ class PlainStream final : public Stream {
   asio::awaitable<void> wait_readable() override;
   void close() noexcept override;
   bool quiet() noexcept override;
+  Socket& socket() noexcept override { return socket_; }
 
  private:
   // Counts a call that moved `bytes` without waiting; true when it is time to let others run.

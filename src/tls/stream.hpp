@@ -51,7 +51,7 @@ class TlsStream final : public net::Stream {
   void describe_peer(Identity& identity) const;
 
   // The plain-text socket, for Go's plain-HTTP answer before any TLS.
-  net::Socket& socket() { return socket_; }
+  net::Socket& socket() noexcept override { return socket_; }
 
   asio::awaitable<std::size_t> read_some(std::span<char> into) override;
   asio::awaitable<void> write(std::string_view bytes) override;
