@@ -56,6 +56,43 @@ std::string version_text() {
          "\nrecord cipher: " + records.why;
 }
 
+// The command a parse reached: the deepest subcommand the command line named.
+std::string command_reached(const CLI::App& app) {
+  std::string path = "dockgate";
+  const CLI::App* level = &app;
+  while (true) {
+    auto parsed = level->get_subcommands();
+    if (parsed.empty()) return path;
+    level = parsed.front();
+    path += " " + level->get_name();
+  }
+}
+
+// A parser error as one line, as every other error is, naming the command and where its options are listed.
+// CLI11 lists unexpected arguments last first (it keeps its argument vector reversed): they are put back in
+// the order they were typed.
+std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e) {
+  std::string text = e.what();
+  const std::string command = command_reached(app);
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    std::size_t colon = text.find(": ");
+    std::vector<std::string> words;
+    for (std::size_t at = colon == std::string::npos ? 0 : colon + 2; at < text.size();) {
+      std::size_t space = text.find(' ', at);
+      if (space == std::string::npos) space = text.size();
+      if (space > at) words.push_back(text.substr(at, space - at));
+      at = space + 1;
+    }
+    std::string list;
+    for (auto it = words.rbegin(); it != words.rend(); ++it) list += (list.empty() ? "" : " ") + *it;
+    text = "unexpected " + list;
+  }
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return "`" + command + "`: " + text + " (`" + command + " --help` lists what it takes)";
+}
+
 int run(int argc, char** argv) {
   CLI::App app("dockgate: secure remote access to the Docker engine", "dockgate");
   dockgate::cli::use_help_formatter(app);  // before the subcommands, which take their parent's formatter
@@ -73,11 +110,20 @@ int run(int argc, char** argv) {
   // A mistyped command, at any level: name it and list the commands there (CLI11 would say only "A
   // subcommand is required" or "The following arguments were not expected").
   std::vector<std::string> args = split_short_equals(argc, argv);
+  // `dockgate help [COMMAND...]` is `dockgate [COMMAND...] --help`.
+  if (!args.empty() && args.back() == "help") {
+    args.pop_back();
+    args.insert(args.begin(), "--help");
+  }
   CLI::App* level = &app;
   std::string path;
-  for (auto word = args.rbegin(); word != args.rend() && !word->starts_with("-"); ++word) {
+  std::string next;  // the first word after the commands, if any
+  for (auto word = args.rbegin(); word != args.rend(); ++word) {
     auto commands = level->get_subcommands([](CLI::App*) { return true; });
-    if (commands.empty()) break;
+    if (commands.empty() || word->starts_with("-")) {
+      next = *word;
+      break;
+    }
     auto found =
         std::find_if(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(*word); });
     path += (path.empty() ? "" : " ") + *word;
@@ -89,21 +135,24 @@ int run(int argc, char** argv) {
     }
     level = *found;
   }
-  // A command that needs one of its own and was given nothing more (`dockgate certs issue`).
-  if (std::none_of(args.begin(), args.end(), [](const std::string& a) { return a.starts_with("-"); }) &&
-      level->get_require_subcommand_min() > 0) {
+  // A command that needs one of its own and was given none first (`dockgate certs issue`, `dockgate certs
+  // issue --dir X client bob`).
+  bool asks = next == "-h" || next == "--help" || next == "--version";
+  if (level->get_require_subcommand_min() > 0 && !asks) {
     std::string names;
     for (CLI::App* c : level->get_subcommands([](CLI::App*) { return true; }))
       names += (names.empty() ? "" : ", ") + c->get_name();
     std::cerr << "dockgate: "
-              << (path.empty() ? "a command is needed" : "`dockgate " + path + "` needs a command") << ": "
-              << names << " (--help describes them)\n";
+              << (path.empty() ? "a command is needed" : "`dockgate " + path + "` needs a command")
+              << " first: " << names << " (--help describes them)\n";
     return 2;
   }
   try {
     app.parse(std::move(args));
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "dockgate: " << parse_error_text(app, e) << "\n";
+    return 2;
   }
   return 0;
 }

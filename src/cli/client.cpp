@@ -46,10 +46,10 @@ BundleDir open_bundle_dir(const std::string& dir, const std::string& host, bool 
   if (b.endpoint.empty()) b.endpoint = client::endpoint_of(b.dir);
   if (b.endpoint.empty()) {
     if (!need_endpoint) return b;
-    throw Error("no endpoint: pass -H tcp://HOST:2376 (the bundle has no endpoint file)");
+    throw UsageError("no endpoint: pass -H tcp://HOST:2376 (the bundle has no endpoint file)");
   }
   if (b.endpoint.rfind("tcp://", 0) != 0)
-    throw Error("-H " + b.endpoint + ": a TLS endpoint is tcp://HOST:PORT");
+    throw UsageError("-H " + b.endpoint + ": a TLS endpoint is tcp://HOST:PORT");
   return b;
 }
 
@@ -183,7 +183,7 @@ void install(const ClientFlags& f) {
   std::cout << "Installed the bundle in " << target.string()
             << (differing.empty() ? "" : " (backups: *.bak-" + stamp + ")")
             << ".\nThe docker CLI reads it there with:\n  export DOCKER_HOST="
-            << (b.endpoint.empty() ? "tcp://HOST:2376   (the gateway's address: the bundle names none)"
+            << (b.endpoint.empty() ? "tcp://HOST:2376   # the gateway's address: the bundle names none"
                                    : b.endpoint)
             << "\n  export DOCKER_TLS_VERIFY=1\n";
 }

@@ -127,7 +127,7 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     if (!material.bootstrap_pending) context = serving_context(material.files);
   }
   std::shared_ptr<const authz::Policy> policy = load_policy(settings);
-  const std::string using_files = served_with(state_dir, needs_tls ? &material.files : nullptr, settings);
+  std::string using_files = served_with(state_dir, needs_tls ? &material.files : nullptr, settings);
   if (f.validate) {
     std::cout << "configuration OK";
     if (material.bootstrap_pending) {
@@ -136,15 +136,18 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     std::cout << "\n  " << using_files << std::endl;
     return;
   }
-  obs::log(obs::Level::info, "serving with", {{"files", using_files}});
 
   std::vector<std::string> warnings;
   gateway::Options options;
   options.listeners = net::open_listeners(addresses, settings.group, warnings);
-  // The unix socket files this process made go when it ends, cleanly or by an error after this point.
+  // The unix socket files this process made go if the start fails from here on; once serving, the gateway
+  // removes them when it stops accepting.
   struct SocketFiles {
     std::vector<net::Listener> listeners;
-    ~SocketFiles() { net::remove_socket_files(listeners); }
+    bool serving = false;
+    ~SocketFiles() {
+      if (!serving) net::remove_socket_files(listeners);
+    }
   } socket_files{options.listeners};
   for (const auto& w : warnings) obs::log(obs::Level::warn, w);
   for (const auto& l : options.listeners) {
@@ -160,7 +163,9 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   if (material.bootstrap_pending) {
     material = tls::resolve_material(settings, state_dir, true);
     context = serving_context(material.files);
+    using_files = served_with(state_dir, &material.files, settings);
   }
+  obs::log(obs::Level::info, "serving with", {{"files", using_files}});
   options.tls = context;
   options.policy = policy;
   // Hot reload: the same files, read again; any failure keeps what is in force.
@@ -198,6 +203,7 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
                  "--all-local-addresses --dir "
               << state_dir.string() << "`), then copy a client's directory there." << std::endl;
   }
+  socket_files.serving = true;
   gateway::run(std::move(options));
 }
 
@@ -232,7 +238,7 @@ void add_serve(CLI::App& app) {
       ->capture_default_str()
       ->type_name("GROUP");
   cmd->add_option("--upstream", f->upstream,
-                  "The Docker engine to forward to (default unix:///var/run/docker.sock)")
+                  "The Docker engine to forward to (default: unix:///var/run/docker.sock)")
       ->type_name("ADDRESS");
   cmd->add_option("--policy", f->policy, "Policy file: which identities get which role (default: all admin)")
       ->type_name("FILE");

@@ -195,7 +195,7 @@ void add_firewall(CLI::App* setup) {
       return;
     }
     if (host.staged())
-      throw Error("--apply changes this machine's running firewall; it cannot work on a staged --root");
+      throw UsageError("--apply changes this machine's running firewall; it cannot work on a staged --root");
     for (const auto& c : rules.commands) run(c);
   });
 }

@@ -287,6 +287,7 @@ class Gateway {
       boost::system::error_code ignored;
       a.close(ignored);
     }
+    net::remove_socket_files(options_.listeners);  // now, not after the drain (listeners.hpp)
     for (auto* s : sessions_) s->stop();
     for (auto* t : opening_) {
       boost::system::error_code ignored;

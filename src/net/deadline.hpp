@@ -61,14 +61,19 @@ boost::asio::awaitable<std::optional<T>> before(boost::asio::steady_timer& deadl
 class SocketDeadline {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
+  // What expiry does besides cancelling the waits under way: shut the reading side (nothing read after it
+  // succeeds, as a handshake needs), or leave it open (the caller checks expired() after each read and
+  // still reads afterwards, as a 408's lingering close does).
+  enum class Expiry { shut_reading, cancel_waits };
 
-  SocketDeadline(Socket& socket, std::chrono::steady_clock::duration timeout)
+  SocketDeadline(Socket& socket, std::chrono::steady_clock::duration timeout,
+                 Expiry expiry = Expiry::shut_reading)
       : state_(std::make_shared<State>(socket.get_executor())) {
     state_->timer.expires_after(timeout);
-    state_->timer.async_wait([state = state_, &socket](const boost::system::error_code& ec) {
+    state_->timer.async_wait([state = state_, &socket, expiry](const boost::system::error_code& ec) {
       if (ec || state->disarmed) return;  // a wait that completed as the deadline was being disarmed
       state->expired = true;
-      ::shutdown(socket.native_handle(), SHUT_RD);
+      if (expiry == Expiry::shut_reading) ::shutdown(socket.native_handle(), SHUT_RD);
       boost::system::error_code ignored;
       socket.cancel(ignored);
     });

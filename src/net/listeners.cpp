@@ -70,7 +70,7 @@ Listener open_tcp(const ListenAddress& a) {
     throw Error("listen tcp " + go_addr + ": bind: " + errno_text(errno));
   }
   if (::listen(fd.get(), SOMAXCONN) != 0) throw Error("listen tcp " + go_addr + ": " + errno_text(errno));
-  return {fd.release(), a.text(), found->ai_family, false, is_loopback(found->ai_addr), "", 0};
+  return {fd.release(), a.text(), found->ai_family, false, is_loopback(found->ai_addr), "", 0, 0, 0};
 }
 
 std::optional<gid_t> socket_group(const std::string& group, std::vector<std::string>& warnings) {
@@ -134,8 +134,12 @@ Listener open_unix(const ListenAddress& a, std::optional<gid_t> gid) {
     ::unlink(a.path.c_str());
     throw Error(a.text() + ": " + errno_text(e));
   }
-  Listener l{fd.release(), a.text(), AF_UNIX, true, false, a.path, 0};
-  if (::lstat(a.path.c_str(), &st) == 0) l.socket_inode = st.st_ino;
+  Listener l{fd.release(), a.text(), AF_UNIX, true, false, a.path, 0, 0, 0};
+  if (::lstat(a.path.c_str(), &st) == 0) {
+    l.socket_device = st.st_dev;
+    l.socket_inode = st.st_ino;
+    l.socket_changed_ns = std::int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec;
+  }
   return l;
 }
 
@@ -176,7 +180,7 @@ Listener adopt_fd(int fd, const std::string& name) {
   const auto* sa = reinterpret_cast<const sockaddr*>(&ss);
   std::string text = "fd://" + std::to_string(fd);
   if (!name.empty() && name != "unknown") text += " (" + name + ")";
-  return {fd, text, sa->sa_family, sa->sa_family == AF_UNIX, is_loopback(sa), "", 0};
+  return {fd, text, sa->sa_family, sa->sa_family == AF_UNIX, is_loopback(sa), "", 0, 0, 0};
 }
 
 // fd://, fd://N, fd://NAME. The first two keep moby's error texts (listeners_linux.go, listenFD).
@@ -248,7 +252,11 @@ void remove_socket_files(const std::vector<Listener>& listeners) noexcept {
   for (const auto& l : listeners) {
     struct stat st {};
     if (l.socket_path.empty() || ::lstat(l.socket_path.c_str(), &st) != 0) continue;
-    if (S_ISSOCK(st.st_mode) && st.st_ino == l.socket_inode) ::unlink(l.socket_path.c_str());
+    std::int64_t changed_ns = std::int64_t{st.st_ctim.tv_sec} * 1'000'000'000 + st.st_ctim.tv_nsec;
+    if (S_ISSOCK(st.st_mode) && st.st_dev == l.socket_device && st.st_ino == l.socket_inode &&
+        changed_ns == l.socket_changed_ns) {
+      ::unlink(l.socket_path.c_str());
+    }
   }
 }
 

@@ -16,13 +16,17 @@ struct Listener {
   int family = 0;            // AF_INET, AF_INET6 or AF_UNIX
   bool is_unix = false;      // a unix-domain socket: protected by file permissions, never TLS
   bool is_loopback = false;  // a TCP socket bound to a loopback address
-  // A unix socket file this process created, and its inode, so that only that file is removed at the end.
+  // A unix socket file this process created, and what identifies that file (device, inode and change time:
+  // a file system may give a new file the inode just freed), so that only that file is removed at the end.
   std::string socket_path;
-  std::uint64_t socket_inode = 0;
+  std::uint64_t socket_device = 0, socket_inode = 0;
+  std::int64_t socket_changed_ns = 0;
 };
 
 // Removes the unix socket files these listeners created, as dockerd's listeners do when it exits: a path
-// that now names another file (a socket made there since) is left alone. Sockets from systemd are its own.
+// that now names another file (a socket another gateway made there since) is left alone. Sockets from
+// systemd are its own. Called when accepting stops, before a shutdown's drain: a gateway started meanwhile
+// finds no socket to take for a stale one.
 void remove_socket_files(const std::vector<Listener>& listeners) noexcept;
 
 // Opens every address, or none: on an error the ones already opened are closed and Error says which

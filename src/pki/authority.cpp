@@ -94,7 +94,7 @@ std::vector<HostName> server_hosts(const ServerNames& names) {
     }
   }
   if (out.empty()) {
-    throw Error("a server certificate needs at least one name: give --host, or drop --no-local");
+    throw UsageError("a server certificate needs at least one name: give --host, or drop --no-local");
   }
   return out;
 }

@@ -53,8 +53,8 @@ std::string dns_problem(std::string_view name) {
 HostName parse_host(std::string_view text, std::string_view flag) {
   std::string_view v = text;
   auto invalid = [&](const std::string& why) {
-    return Error("invalid " + std::string(flag) + " \"" + std::string(text) + "\": " + why +
-                 "; give a DNS name such as docker.example.com or an IP address such as 192.0.2.10");
+    return UsageError("invalid " + std::string(flag) + " \"" + std::string(text) + "\": " + why +
+                      "; give a DNS name such as docker.example.com or an IP address such as 192.0.2.10");
   };
   if (v.size() >= 2 && v.front() == '[' && v.back() == ']') v = v.substr(1, v.size() - 2);
   if (v.empty()) throw invalid("empty value");
@@ -81,7 +81,7 @@ HostName parse_host(std::string_view text, std::string_view flag) {
 
 void check_entity_name(std::string_view name, std::string_view what) {
   auto bad = [&](const std::string& why) {
-    return Error("invalid " + std::string(what) + " \"" + std::string(name) + "\": " + why);
+    return UsageError("invalid " + std::string(what) + " \"" + std::string(name) + "\": " + why);
   };
   if (name.empty()) throw bad("it is empty");
   if (name.size() > 64) throw bad("longer than 64 characters");
@@ -95,7 +95,7 @@ void check_entity_name(std::string_view name, std::string_view what) {
 
 void check_group_name(std::string_view group) {
   auto bad = [&](const std::string& why) {
-    return Error("invalid --group \"" + std::string(group) + "\": " + why);
+    return UsageError("invalid --group \"" + std::string(group) + "\": " + why);
   };
   if (group.empty()) throw bad("it is empty");
   if (group.size() > 64) throw bad("longer than 64 characters");

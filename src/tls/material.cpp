@@ -29,6 +29,7 @@ Material resolve_material(const config::Settings& settings, const std::filesyste
   bool any_default = fs::exists(layout.ca_cert(), ec) || fs::exists(server.cert, ec) ||
                      fs::exists(server.key, ec) || fs::exists(layout.ca_key(), ec);
   m.bootstrap_pending = !bootstrap && !configured && !any_default;
+  if (m.bootstrap_pending) m.files.crl = m.crl_path;  // what the first start will serve with: it writes one
   if (bootstrap && !configured && !any_default) {
     pki::InitOptions init;
     init.layout = layout;

@@ -24,7 +24,7 @@ def fails(*args, status=1, **kwargs):
 @pytest.mark.parametrize("host,why", [("1.2.3", "not a valid one"), ("a..b", "empty label"), ("x_y.example", "not a valid label"),
                                       ("fe80::1%eth0", "zone index")])
 def test_invalid_hosts_are_named_and_nothing_is_written(tmp_path, host, why):
-    msg = fails("certs", "init", "--dir", tmp_path / "pki", "--host", host)
+    msg = fails("certs", "init", "--dir", tmp_path / "pki", "--host", host, status=2)
     assert f'invalid --host "{host}"' in msg and why in msg
     assert not (tmp_path / "pki").exists()
 
@@ -46,8 +46,9 @@ def test_a_taken_client_name_is_refused(pki):
 
 
 def test_invalid_names_and_groups(pki):
-    assert 'invalid client name "../escape"' in fails("certs", "issue", "client", "../escape", "--dir", pki)
-    assert 'invalid --group "a b"' in fails("certs", "issue", "client", "bob", "--group", "a b", "--dir", pki)
+    assert 'invalid client name "../escape"' in fails("certs", "issue", "client", "../escape", "--dir", pki, status=2)
+    assert 'invalid --group "a b"' in fails("certs", "issue", "client", "bob", "--group", "a b", "--dir", pki,
+                                                      status=2)
     assert not (pki / "clients/bob").exists()
 
 
@@ -109,7 +110,7 @@ def test_usage_errors_exit_2(tmp_path):
     proc = dockgate("certs", "issue", "--dir", tmp_path, check=False)
     assert proc.returncode == 2
     proc = dockgate("certs", "issue", check=False)
-    assert proc.returncode == 2 and "`dockgate certs issue` needs a command: server, client" in proc.stderr
+    assert proc.returncode == 2 and "`dockgate certs issue` needs a command first: server, client" in proc.stderr
 
 
 def test_each_command_says_its_own_options_in_plain_words():

@@ -103,10 +103,11 @@ def test_install_needs_no_endpoint_file_and_bundle_names_its_own_flags(gateway, 
     r = subprocess.run([DOCKGATE, "client", "install", str(bundle)], env=env, capture_output=True, text=True,
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
-    assert "export DOCKER_HOST=tcp://HOST:2376" in r.stdout and "DOCKER_TLS_VERIFY=1" in r.stdout
+    assert "export DOCKER_HOST=tcp://HOST:2376   # the gateway's address" in r.stdout
+    assert "DOCKER_TLS_VERIFY=1" in r.stdout
     # `client env` points a shell at the endpoint, so it still needs one.
     e = subprocess.run([DOCKGATE, "client", "env", str(bundle)], env=env, capture_output=True, text=True)
-    assert e.returncode == 1 and "pass -H tcp://HOST:2376" in e.stderr
+    assert e.returncode == 2 and "pass -H tcp://HOST:2376" in e.stderr
 
     state = gateway.cert_path.parent.parent
     archive = tmp_path / "admin.tar.gz"  # make_bundle wrote it

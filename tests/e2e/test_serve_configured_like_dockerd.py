@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 
 import ssl
 
@@ -152,6 +153,30 @@ def test_the_unix_socket_goes_at_a_clean_exit(make_gateway, tmp_path):
     g.stop()
     assert path.exists()
     theirs.close()
+
+
+def test_a_gateway_stopping_leaves_the_socket_of_one_started_meanwhile(make_gateway, tmp_path):
+    """The old gateway used to remove the file after its drain: by then a new one may have bound the same
+    path, and a file system that reuses the freed inode (ext4) made it look like the old one's."""
+    path = tmp_path / "g.sock"
+    old = make_gateway([f"-H=unix://{path}"], wait_for_socket=path)
+    held = socket.socket(socket.AF_UNIX)
+    held.connect(str(path))
+    held.sendall(b"GET /_ping HTTP/1.1\r\n")  # a head in progress keeps the old gateway draining
+    old.proc.terminate()
+    deadline = time.monotonic() + 10
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not path.exists(), "the socket file stays until the drain ends"
+    new = make_gateway([f"-H=unix://{path}"], wait_for_socket=path)
+    held.close()
+    assert old.stop() == 0
+    assert path.exists()
+    with socket.socket(socket.AF_UNIX) as c:
+        c.connect(str(path))
+        c.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert c.recv(100).startswith(b"HTTP/1.1 200")
+    new.stop()
 
 
 def test_tlsverify_false_serves_tls_without_client_certificates_on_loopback(make_gateway, tmp_path):

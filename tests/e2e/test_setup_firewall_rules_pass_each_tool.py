@@ -82,7 +82,7 @@ def test_apply_on_a_staged_root(tmp_path):
     # ufw and firewalld change the running firewall, which a staged root does not have.
     refused = dockgate("setup", "firewall", "--root", tmp_path, "--backend", "ufw", "--from", "10.0.0.0/8", "--apply",
                        check=False)
-    assert refused.returncode == 1 and "cannot work on a staged --root" in refused.stderr
+    assert refused.returncode == 2 and "cannot work on a staged --root" in refused.stderr
     # nftables writes its file (and would load it on the live system).
     out = dockgate("setup", "firewall", "--root", tmp_path, "--backend", "nftables", "--from", "10.0.0.0/8", "--apply")
     assert "created /etc/nftables.d/dockgate.nft" in out.stdout
