@@ -1,10 +1,9 @@
 // The benchmark's load generator: speaks HTTP/1.1 to a Docker endpoint over mutual TLS with a client
 // certificate (which wrk, ab and hey cannot) or over a plain unix socket (the floor), and prints one JSON
 // object of measurements. Blocking sockets and one thread per connection keep it simple and its own
-// overhead steady; the harness pins it to a core of its own. Its AES-GCM is the one `dockgate serve` uses
-// (tls/gcm_provider.hpp, where this processor has it), so that a bulk transfer measures the server and not
-// the client's cipher: with OpenSSL's own, the client's core was the limit of a 1 GiB upload through
-// dockgate (bench/RESULTS.md, step 26). download and upload report the client's own CPU seconds.
+// overhead steady; the harness pins it to a core of its own. Its AES-GCM is OpenSSL's, as the gateway's
+// is; on a fast path the client's core can set a bulk rate, which is why download and upload report the
+// client's own CPU seconds (bench/RESULTS.md, steps 26 and 30).
 //
 //   dockgate-loadgen latency  --target T [TLS] --path /_ping --requests N
 //   dockgate-loadgen connect  --target T [TLS] --path /_ping --seconds S --concurrency C
@@ -37,14 +36,9 @@
 #include <thread>
 #include <vector>
 
-#include "tls/gcm_provider.hpp"
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The AES-GCM of every client connection, decided once in main(): "ipsec-mb" or "openssl".
-const char* record_cipher = "openssl";
 
 struct Options {
   std::string mode, target, ca, cert, key, path = "/_ping", method, file;
@@ -181,7 +175,7 @@ class Conn {
   }
 
   std::string tls_version() const { return ssl_ != nullptr ? SSL_get_version(ssl_) : "none"; }
-  std::string tls_record_cipher() const { return ssl_ != nullptr ? record_cipher : "none"; }
+  std::string tls_record_cipher() const { return ssl_ != nullptr ? "openssl" : "none"; }
   std::string tls_cipher() const { return ssl_ != nullptr ? SSL_get_cipher_name(ssl_) : "none"; }
   std::string tls_group() const {
     if (ssl_ == nullptr) return "none";
@@ -212,8 +206,7 @@ std::string get(const std::string& path) {
 
 SSL_CTX* make_ctx(const Options& o) {
   if (o.ca.empty()) return nullptr;
-  // Fetched as the gateway's own context fetches: AES-GCM from ipsec-mb where main() loaded it.
-  SSL_CTX* ctx = SSL_CTX_new_ex(nullptr, dockgate::tls::kRecordCipherQuery, TLS_client_method());
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   // A new connection is a new session, as the docker CLI's is: no resumption flatters handshakes.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -451,7 +444,6 @@ int main(int argc, char** argv) {
     ::getrlimit(RLIMIT_NOFILE, &lim);
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
-    if (dockgate::tls::use_ipsec_mb_gcm().ipsec_mb) record_cipher = "ipsec-mb";
     SSL_CTX* ctx = make_ctx(o);
     if (o.mode == "latency") {
       latency(o, ctx);

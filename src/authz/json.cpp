@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 
+#include "ascii.hpp"
+
 namespace dockgate::authz {
 
 constexpr int kMaxDepth = 64;  // deeper than any Docker API body; refuse rather than recurse further
@@ -315,7 +317,7 @@ std::string go_fold(std::string_view key) {
       out += 'k';
       i += 2;
     } else {
-      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      out += static_cast<char>(ascii_lower(c));
     }
   }
   return out;

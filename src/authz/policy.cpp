@@ -158,9 +158,8 @@ bool identity_matches(const std::string& pattern, const tls::Identity& id) {
     return std::any_of(id.groups.begin(), id.groups.end(), [&](const std::string& x) { return glob(g, x); });
   }
   if (pattern.rfind("serial:", 0) == 0) {
-    std::string want = pattern.substr(7), have = id.serial;
+    std::string want = ascii_uppercase(pattern.substr(7)), have = id.serial;
     want.erase(std::remove(want.begin(), want.end(), ':'), want.end());
-    std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::toupper(c); });
     return !have.empty() && want == have;
   }
   return !id.common_name.empty() && glob(pattern, id.common_name);

@@ -15,7 +15,6 @@
 #include "net/engine.hpp"
 #include "net/listeners.hpp"
 #include "obs/log.hpp"
-#include "tls/gcm_provider.hpp"
 #include "tls/key_decoding.hpp"
 #include "tls/material.hpp"
 
@@ -97,9 +96,6 @@ tls::Context serving_context(const tls::Files& files) {
   tls::KeyDecoding decoding = tls::use_builtin_ec_key_decoding();
   obs::log(obs::Level::debug, "certificate key decoding",
            {{"builtin_ec", decoding.builtin_ec ? "yes" : "no"}, {"why", decoding.why}});
-  tls::RecordCipher records = tls::use_ipsec_mb_gcm();
-  obs::log(obs::Level::debug, "TLS record cipher",
-           {{"ipsec_mb", records.ipsec_mb ? "yes" : "no"}, {"why", records.why}});
   return tls::make_server_context(files);
 }
 
@@ -150,15 +146,8 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
     }
   } socket_files{options.listeners};
   for (const auto& w : warnings) obs::log(obs::Level::warn, w);
-  for (const auto& l : options.listeners) {
-    // Sockets from systemd are only known once adopted: hold them to the same rule as -H tcp://.
-    bool secured = !l.is_unix && settings.verify_clients();
-    if (!l.is_unix && !l.is_loopback && !secured && !settings.allow_insecure_tcp) {
-      throw Error("refusing to serve " + l.name +
-                  ", a non-loopback TCP socket, without verifying clients: "
-                  "anyone who can reach it gets root on this host. Enable TLS or pass --allow-insecure-tcp");
-    }
-  }
+  // Sockets from systemd are only known once adopted: hold them to the same rule as -H tcp://.
+  for (const auto& l : options.listeners) config::check_exposure(settings, l.name, !l.is_unix, l.is_loopback);
   if (!settings.audit_log.empty()) options.audit = audit::open_sink(settings.audit_log);
   if (material.bootstrap_pending) {
     material = tls::resolve_material(settings, state_dir, true);
@@ -170,7 +159,7 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   options.policy = policy;
   // Hot reload: the same files, read again; any failure keeps what is in force.
   options.reload = [settings, state_dir, needs_tls] {
-    gateway::Loaded loaded;
+    gateway::Generation loaded;
     tls::Files files;
     if (needs_tls) {
       files = tls::resolve_material(settings, state_dir, false).files;
@@ -187,7 +176,7 @@ void serve(const ServeFlags& f, const CLI::App& cmd) {
   } else {
     obs::log(obs::Level::info, "policy loaded", {{"file", settings.policy}});
   }
-  options.engine = {engine, settings.upstream};
+  options.upstream = {engine, settings.upstream};
 
   if (material.created_client) {
     std::cout << "dockgate: first start: created a CA, a server certificate for this host and the client "

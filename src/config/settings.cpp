@@ -143,24 +143,29 @@ Settings merge(const Directives& flags, const Directives& file) {
   return s;
 }
 
+void check_exposure(const Settings& settings, const std::string& name, bool tcp, bool loopback) {
+  if (!tcp || loopback || settings.allow_insecure_tcp) return;
+  if (!settings.tls_enabled()) {
+    throw Error("refusing to listen on " + name +
+                " without TLS: anyone who can reach it gets root on this host. Use TLS (drop --tls=false), "
+                "listen on a loopback address, or pass --allow-insecure-tcp if you really mean it");
+  }
+  if (!settings.verify_clients()) {
+    throw Error("refusing to listen on " + name +
+                " without verifying clients (--tlsverify=false): anyone who can reach it gets root on this "
+                "host. Drop --tlsverify=false, listen on a loopback address, or pass --allow-insecure-tcp "
+                "if you really mean it");
+  }
+}
+
 std::vector<ListenAddress> listen_addresses(const Settings& settings) {
   bool tls = settings.tls_enabled();
   std::vector<std::string> hosts = settings.hosts.empty() ? std::vector<std::string>{""} : settings.hosts;
   std::vector<ListenAddress> out;
   for (const auto& h : hosts) {
     ListenAddress a = parse_listen_address(h, tls);
-    bool exposed = a.kind == ListenAddress::Kind::tcp && !is_loopback_host(a.host);
-    if (exposed && !tls && !settings.allow_insecure_tcp) {
-      throw Error("refusing to listen on " + a.text() +
-                  " without TLS: anyone who can reach it gets root on this host. Use TLS (drop --tls=false), "
-                  "listen on a loopback address, or pass --allow-insecure-tcp if you really mean it");
-    }
-    if (exposed && tls && !settings.verify_clients() && !settings.allow_insecure_tcp) {
-      throw Error("refusing to listen on " + a.text() +
-                  " without verifying clients (--tlsverify=false): anyone who can reach it gets root on this "
-                  "host. Drop --tlsverify=false, listen on a loopback address, or pass --allow-insecure-tcp "
-                  "if you really mean it");
-    }
+    bool tcp = a.kind == ListenAddress::Kind::tcp;
+    check_exposure(settings, a.text(), tcp, tcp && is_loopback_host(a.host));
     out.push_back(std::move(a));
   }
   return out;

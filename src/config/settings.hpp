@@ -45,9 +45,14 @@ Directives parse_config_file(const std::string& text, const std::string& path);
 // flag: [tcp://0.0.0.0:2376], from file: [unix:///var/run/docker.sock])".
 Settings merge(const Directives& flags, const Directives& file);
 
+// The one rule for TCP off loopback: refused without TLS or without verifying clients, unless
+// allow_insecure_tcp (anyone who can connect gets root). `name` is the address as the error gives it; for a
+// socket from systemd, `tcp` and `loopback` are what the socket itself says once adopted.
+void check_exposure(const Settings& settings, const std::string& name, bool tcp, bool loopback);
+
 // Every listen address, parsed with the TLS-dependent default port; the default address when none is set.
-// Refuses plain TCP on an address that is not certainly loopback unless allow_insecure_tcp: Docker warned
-// for years that this hands root to the network, and never stopped it.
+// Each is held to check_exposure: Docker warned for years that plain TCP hands root to the network, and
+// never stopped it.
 std::vector<ListenAddress> listen_addresses(const Settings& settings);
 
 }  // namespace dockgate::config

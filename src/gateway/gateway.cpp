@@ -65,7 +65,7 @@ class Gateway {
  public:
   explicit Gateway(Options options)
       : options_(std::move(options)), signals_(io_, SIGINT, SIGTERM), hup_(io_, SIGHUP) {
-    options_.engine.idle = &idle_engines_;
+    options_.upstream.idle = &idle_engines_;
   }
 
   void run() {
@@ -75,7 +75,7 @@ class Gateway {
       asio::co_spawn(io_, accept_loop(acceptor, l), asio::detached);
       obs::log(
           obs::Level::info, "listening",
-          {{"address", l.name}, {"tls", use_tls(l) ? "mutual" : "off"}, {"engine", options_.engine.text}});
+          {{"address", l.name}, {"tls", use_tls(l) ? "mutual" : "off"}, {"engine", options_.upstream.text}});
     }
     signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
       if (!ec) shut_down(signal);
@@ -102,7 +102,7 @@ class Gateway {
   void reload(const std::string& why) {
     if (!options_.reload) return;
     try {
-      Loaded loaded = options_.reload();
+      Generation loaded = options_.reload();
       if (options_.tls) options_.tls = loaded.tls;
       options_.policy = loaded.policy;
       obs::log(obs::Level::info, "reloaded TLS files and policy",
@@ -244,7 +244,7 @@ class Gateway {
     if (use_tls(listener)) {
       stream = co_await open_tls(std::move(socket), identity);
       if (!stream) {
-        finish_if_idle();
+        end_if_idle();
         co_return;
       }
     } else {
@@ -252,14 +252,14 @@ class Gateway {
     }
 
     obs::log(obs::Level::info, "connection", {{"client", identity.text()}, {"listener", listener.name}});
-    http::Session session(std::move(stream), std::move(identity), options_.engine, options_.limits,
+    http::Session session(std::move(stream), std::move(identity), options_.upstream, options_.limits,
                           options_.policy, options_.audit.get());
     sessions_.insert(&session);
     if (stopping_) session.stop();
     co_await session.run();
     sessions_.erase(&session);
     give_memory_back();
-    finish_if_idle();
+    end_if_idle();
   }
 
   // After a burst of connections (a flood, a CI fan-out) glibc keeps the freed memory for reuse: 128 MB
@@ -307,17 +307,17 @@ class Gateway {
                {{"open_connections", sessions_.size()}});
       io_.stop();
     });
-    finish_if_idle();
+    end_if_idle();
   }
 
   // Once shutting down, when no connection is left (sessions and handshakes alike), stops waiting for a
   // second signal and for the deadline, so that the event loop runs out. Before that a second signal
   // still exits at once.
-  void finish_if_idle() {
-    if (stopping_ && sessions_.empty() && opening_.empty()) finish();
+  void end_if_idle() {
+    if (stopping_ && sessions_.empty() && opening_.empty()) let_loop_run_out();
   }
 
-  void finish() {
+  void let_loop_run_out() {
     signals_.cancel();
     deadline_.cancel();
   }

@@ -16,8 +16,9 @@
 
 namespace dockgate::gateway {
 
-// What a reload produces: the TLS context and policy for connections and requests from now on.
-struct Loaded {
+// A configuration generation, what a reload produces: the TLS context and policy for connections and
+// requests from now on.
+struct Generation {
   tls::Context tls;
   std::shared_ptr<const authz::Policy> policy;
   std::string described;  // the files it came from, for the log
@@ -28,13 +29,13 @@ struct Options {
   tls::Context tls;  // null: every listener is plain (--tls=false)
   std::shared_ptr<const authz::Policy> policy;
   std::unique_ptr<audit::Sink> audit;  // null: no audit log
-  http::Engine engine;
+  http::Upstream upstream;
   http::SessionLimits limits;
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds shutdown_timeout{10};  // for requests in flight after SIGTERM
   // Rebuilds TLS context and policy from the files (throws Error when one fails to load); called on SIGHUP
   // and when one of `watched` changes. Established connections keep what they have.
-  std::function<Loaded()> reload;
+  std::function<Generation()> reload;
   std::vector<std::string> watched;
   std::chrono::milliseconds watch_interval{2000};
 };

@@ -26,13 +26,36 @@ namespace dockgate::http {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
+// What an exchange came to, whichever way it ended: the steps fill it in, and it becomes the audit event
+// in one place (AuditRecord), when the exchange ends.
+struct Session::Outcome {
+  std::string decision;  // "allow" or "deny"; empty when none was made
+  std::string role, rule;
+  int status = 0;  // the engine's, or the gateway's own answer; 0 if the exchange failed first
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  bool tunnel = false;
+  net::TunnelBytes tunnel_bytes;
+  double tunnel_ms = 0;
+};
+
+// One request on its way through the steps.
 struct Session::Exchange {
-  std::string method;
+  RequestHead request;
+  Framing framing;  // what of the request body the client has still to send
+  authz::Route route;
+  std::shared_ptr<const authz::Policy> policy;  // the one in force when the request came: a reload mid-way
+                                                // does not change it
+  std::optional<std::string> body;              // a judged body, whole: it goes with the head
+  Outcome outcome;
+  bool keep_alive = false;  // the connection takes another request after this one
+};
+
+// How far the relay of one forwarded request got.
+struct Session::Relay {
   int status = 0;
   bool response_started = false;  // the client has the response head: too late for an error response
   bool engine_keeps_alive = true;
   bool tunnel = false;
-  std::uint64_t bytes_in = 0, bytes_out = 0;
 };
 
 namespace {
@@ -79,16 +102,28 @@ std::string whoami_response(const tls::Identity& identity, const authz::Policy& 
   return out;
 }
 
-// Writes one audit event when an exchange ends, however it ends (every co_return passes through here).
+// Writes one audit event when an exchange ends, however it ends: what the request was, from its start, and
+// what it came to, from the Outcome. The only place the event is made.
 struct AuditRecord {
-  explicit AuditRecord(audit::Sink* s) : sink(s) {}
+  AuditRecord(audit::Sink* s, const Session::Outcome& o) : sink(s), outcome(o) {}
   audit::Sink* sink;
+  const Session::Outcome& outcome;
   audit::Event event;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   AuditRecord(const AuditRecord&) = delete;
   AuditRecord& operator=(const AuditRecord&) = delete;
   ~AuditRecord() {
     if (sink == nullptr) return;
+    event.decision = outcome.decision;
+    event.role = outcome.role;
+    event.rule = outcome.rule;
+    event.status = outcome.status;
+    event.bytes_in = outcome.bytes_in;
+    event.bytes_out = outcome.bytes_out;
+    event.tunnel = outcome.tunnel;
+    event.tunnel_bytes_in = outcome.tunnel_bytes.client_to_engine;
+    event.tunnel_bytes_out = outcome.tunnel_bytes.engine_to_client;
+    event.tunnel_duration_ms = outcome.tunnel_ms;
     event.duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     try {
@@ -101,14 +136,14 @@ struct AuditRecord {
 
 }  // namespace
 
-Session::Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
+Session::Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Upstream& upstream,
                  const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy,
                  audit::Sink* audit)
     : client_(std::move(client)),
       policy_(policy),
       audit_(audit),
       identity_(std::move(identity)),
-      engine_address_(engine),
+      upstream_(upstream),
       limits_(limits),
       from_client_(limits.buffer_size),
       from_engine_(limits.buffer_size) {}
@@ -198,9 +233,9 @@ asio::awaitable<void> Session::run() {
         if (stopping_) break;
       }
       std::optional<BadMessage> bad;
-      bool more = false;
+      bool got_head = false;
       try {
-        more = co_await read_head(head);
+        got_head = co_await read_head(head);
       } catch (const BadMessage& e) {
         bad = e;
       }
@@ -208,7 +243,7 @@ asio::awaitable<void> Session::run() {
         co_await respond_error(bad->status, bad->what());
         break;
       }
-      if (!more || !co_await exchange(head)) break;
+      if (!got_head || !co_await exchange(head)) break;
     }
     co_await client_->finish_sending();
   } catch (...) {
@@ -218,8 +253,8 @@ asio::awaitable<void> Session::run() {
   client_->close();
   if (engine_) {
     // A connection at rest carries nothing of this client's: another client's first request may use it.
-    if (engine_at_rest_ && from_engine_.empty() && engine_address_.idle != nullptr && !stopping_) {
-      engine_address_.idle->give(std::move(engine_));
+    if (engine_at_rest_ && from_engine_.empty() && upstream_.idle != nullptr && !stopping_) {
+      upstream_.idle->give(std::move(engine_));
     } else {
       engine_->close();
     }
@@ -234,9 +269,9 @@ asio::awaitable<void> Session::run() {
 asio::awaitable<std::pair<int, std::string>> Session::ask_engine(const std::string& path) {
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<net::Stream> engine;
-    if (attempt == 0 && engine_address_.idle != nullptr) engine = engine_address_.idle->take();
+    if (attempt == 0 && upstream_.idle != nullptr) engine = upstream_.idle->take();
     bool reused = engine != nullptr;
-    if (!engine) engine = co_await net::connect_engine(engine_address_.address);
+    if (!engine) engine = co_await net::connect_engine(upstream_.address);
     net::Buffer buffer(limits_.buffer_size);
     try {
       co_await engine->write("GET " + path + " HTTP/1.1\r\nHost: docker\r\n\r\n");
@@ -256,8 +291,8 @@ asio::awaitable<std::pair<int, std::string>> Session::ask_engine(const std::stri
         engine->close();  // the rest of the answer is still coming
         co_return std::pair{authz::kAnswerTooLarge, std::string()};
       }
-      if (keeps_alive(response) && buffer.empty() && engine_address_.idle != nullptr && !stopping_) {
-        engine_address_.idle->give(std::move(engine));
+      if (keeps_alive(response) && buffer.empty() && upstream_.idle != nullptr && !stopping_) {
+        upstream_.idle->give(std::move(engine));
       } else {
         engine->close();
       }
@@ -321,83 +356,100 @@ asio::awaitable<void> Session::client_left() {
   }
 }
 
-// One request and its response. Returns whether the connection takes another request.
+// One request and its response, in named steps; returns whether the connection takes another request.
+//   admit:   route, read what the decision needs of the body, decide, inspect what the request acts on
+//   forward: an engine connection (this client's, one at rest, or a new one; one retry), the head with any
+//            body in hand in one write, then both bodies relayed at once
+//   finish:  a tunnel, or the engine connection kept at rest for the next request
+// A step that answers the client itself (an error, a denial, whoami) returns false and leaves
+// x.keep_alive saying whether the connection goes on. The Outcome becomes the audit event at the end.
 asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
-  RequestHead request;
-  Framing framing;
+  Exchange x;
   std::optional<BadMessage> bad;
   try {
-    request = parse_request_head(raw_head);
-    framing = request_framing(request);
+    x.request = parse_request_head(raw_head);
+    x.framing = request_framing(x.request);
   } catch (const BadMessage& e) {
     bad = e;
   }
-  if (bad) {
+  if (bad) {  // nothing to audit: not a request
     co_await respond_error(bad->status, bad->what());
     co_return false;
   }
   ++requests_;
-
-  std::shared_ptr<const authz::Policy> policy = policy_;  // a reload mid-request does not change this one
-  authz::Route route = authz::route(request.method, request.target);
-  AuditRecord record(audit_);
+  x.policy = policy_;
+  x.route = authz::route(x.request.method, x.request.target);
+  AuditRecord record(audit_, x.outcome);
   if (audit_ != nullptr) {  // without a sink nothing reads the event: its strings are not worth building
     record.event.time = obs::timestamp();
     record.event.common_name = identity_.common_name;
     record.event.serial = identity_.serial;
     record.event.peer = identity_.peer;
-    record.event.method = request.method;
-    record.event.path = route.path;
-    record.event.endpoint = route.endpoint != nullptr ? route.endpoint->name : "unknown";
-    for (const auto& h : request.headers.list) {
+    record.event.method = x.request.method;
+    record.event.path = x.route.path;
+    record.event.endpoint = x.route.endpoint != nullptr ? x.route.endpoint->name : "unknown";
+    for (const auto& h : x.request.headers.list) {
       if (audit::is_credential_header(h.name)) record.event.redacted.emplace_back(h.name);
     }
   }
+  if (!co_await admit(x)) co_return x.keep_alive;
+  Relay relay;
+  if (!co_await forward(x, relay)) co_return x.keep_alive;
+  co_return co_await finish(x, relay);
+}
 
+// Takes: a routed request. Leaves: x.body (a judged body, whole) and x.framing (what is left to relay),
+// the request's target naming the judged object by ID, x.outcome's decision, role and rule. Returns true
+// when the request goes to the engine; false when answered here (whoami, a denial, a body or an inspection
+// that failed), with x.keep_alive set.
+asio::awaitable<bool> Session::admit(Exchange& x) {
+  RequestHead& request = x.request;
+  const authz::Policy& policy = *x.policy;
   // GET /_dockgate/whoami (with or without a version prefix) is answered by the gateway itself.
-  if (route.endpoint != nullptr && std::string_view(route.endpoint->name) == "dockgate.whoami") {
-    record.event.decision = "allow";
-    record.event.rule = "whoami is open to every client";
-    record.event.status = 200;
-    co_await client_->write(whoami_response(identity_, *policy, request));
-    co_return keeps_alive(request) && !stopping_;
+  if (x.route.endpoint != nullptr && std::string_view(x.route.endpoint->name) == "dockgate.whoami") {
+    x.outcome.decision = "allow";
+    x.outcome.rule = "whoami is open to every client";
+    x.outcome.status = 200;
+    co_await client_->write(whoami_response(identity_, policy, request));
+    x.keep_alive = keeps_alive(request) && !stopping_;
+    co_return false;
   }
 
   // The decision, on exactly what will be forwarded: endpoints whose body can escape the sandbox have the
   // whole body read (up to a cap) and judged first, then sent on with a Content-Length.
-  std::optional<std::string> body;
-  const authz::BodyJudged judged = policy->judged_body(identity_, route);
+  const authz::BodyJudged judged = policy.judged_body(identity_, x.route);
   if (judged == authz::BodyJudged::start) {
     // Only the body's first bytes decide (an archive's compression); the body is relayed as usual.
     std::optional<BadMessage> bad_start;
     try {
-      body = co_await read_body_start(framing, authz::kJudgedBodyStart);
+      x.body = co_await read_body_start(x.framing, authz::kJudgedBodyStart);
     } catch (const BadMessage& e) {
       bad_start = e;
     }
     if (bad_start) {
-      record.event.status = bad_start->status;
+      x.outcome.status = bad_start->status;
       co_await respond_error(bad_start->status, bad_start->what());
       co_return false;
     }
   } else if (judged == authz::BodyJudged::whole) {
-    std::string whole;
-    bool complete = co_await read_body(framing, *client_, from_client_, whole, authz::kMaxInspectedBody);
+    std::string read;
+    bool complete = co_await read_body(x.framing, *client_, from_client_, read, authz::kMaxInspectedBody);
     if (!complete) {
-      framing.kind = Framing::Kind::chunked;  // no body to judge (denied below); unread bytes: close after
+      x.framing.kind = Framing::Kind::chunked;  // no body to judge (denied below); unread bytes: close after
     } else {
-      body = std::move(whole);
-      set_content_length(request, body->size());
-      framing = Framing{Framing::Kind::none, 0};
+      x.body = std::move(read);
+      set_content_length(request, x.body->size());
+      x.framing = Framing{Framing::Kind::none, 0};
     }
   }
   std::string_view body_type;
-  if (framing.kind != Framing::Kind::none || (judged == authz::BodyJudged::whole && body && !body->empty())) {
+  if (x.framing.kind != Framing::Kind::none ||
+      (judged == authz::BodyJudged::whole && x.body && !x.body->empty())) {
     const std::string_view* type = request.headers.find("Content-Type");
     body_type = type != nullptr ? *type : "application/octet-stream";
   }
-  authz::Decision decision = policy->decide(identity_, request.method, route, body, body_type);
-  if (judged == authz::BodyJudged::start) body.reset();  // judged in place: it is relayed as it came
+  authz::Decision decision = policy.decide(identity_, request.method, x.route, x.body, body_type);
+  if (judged == authz::BodyJudged::start) x.body.reset();  // judged in place: it is relayed as it came
   // What the request acts on or mounts at the engine (a sandboxed role's exec into an admin's container), as
   // the engine holds it now.
   for (std::size_t i = 0; decision.allowed && i < decision.to_inspect.size(); ++i) {
@@ -413,234 +465,250 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
       }
     }
     if (!cause.empty()) {
-      record.event.status = 502;
-      co_await respond_error(502, "the Docker engine at " + engine_address_.text + " did not say what " +
+      x.outcome.status = 502;
+      co_await respond_error(502, "the Docker engine at " + upstream_.text + " did not say what " +
                                       authz::describe(object) +
                                       " is, which the sandbox judges first: " + cause);
       co_return false;
     }
-    policy->judge_inspected(decision, identity_, request.method, route, object, answer.first, answer.second);
+    policy.judge_inspected(decision, identity_, request.method, x.route, object, answer.first, answer.second);
   }
   if (decision.allowed && !decision.acted_on_id.empty()) {
     request.target = authz::target_naming(request.target, decision.acted_on_id);
   }
-  record.event.decision = decision.allowed ? "allow" : "deny";
-  if (audit_ != nullptr) {
-    record.event.role = decision.role;
-    record.event.rule = decision.rule;
-  }
-  if (!decision.allowed) {
-    record.event.status = decision.status;
-    obs::log(obs::Level::info, "request denied",
-             {{"client", identity_.text()},
-              {"method", request.method},
-              {"path", route.path},
-              {"role", decision.role},
-              {"rule", decision.rule},
-              {"reason", decision.reason}});
-    bool body_left = framing.kind != Framing::Kind::none;
-    co_await client_->write(json_error_response(decision.status,
-                                                "dockgate: " + decision.reason + " [" + decision.rule + "]",
-                                                body_left || !keeps_alive(request)));
-    if (body_left) {
-      // Let the client finish sending (within reason) so that it reads the 403 rather than a reset.
-      co_await net::close_gently(*client_, std::size_t{64} << 20, std::chrono::seconds(2));
-      co_return false;
-    }
-    co_return keeps_alive(request) && !stopping_;
+  x.outcome.decision = decision.allowed ? "allow" : "deny";
+  if (decision.allowed) {
+    x.outcome.role = std::move(decision.role);
+    x.outcome.rule = std::move(decision.rule);
+    co_return true;
   }
 
-  // The engine connection is opened by the first request, not at accept: an idle client costs no second
-  // descriptor. A request without a body may take one that an earlier client left at rest. A kept-alive
-  // engine connection that the engine has since closed gets one retry on a new connection, when the
-  // request has no body that could already be half-sent (a judged body is sent whole, but is not sent
-  // twice either); that is why only such a request takes a connection from the idle ones.
+  x.outcome.status = decision.status;
+  obs::log(obs::Level::info, "request denied",
+           {{"client", identity_.text()},
+            {"method", request.method},
+            {"path", x.route.path},
+            {"role", decision.role},
+            {"rule", decision.rule},
+            {"reason", decision.reason}});
+  x.outcome.role = decision.role;
+  x.outcome.rule = decision.rule;
+  bool body_left = x.framing.kind != Framing::Kind::none;
+  co_await client_->write(json_error_response(decision.status,
+                                              "dockgate: " + decision.reason + " [" + decision.rule + "]",
+                                              body_left || !keeps_alive(request)));
+  if (body_left) {
+    // Let the client finish sending (within reason) so that it reads the 403 rather than a reset.
+    co_await net::close_gently(*client_, std::size_t{64} << 20, std::chrono::seconds(2));
+    co_return false;
+  }
+  x.keep_alive = keeps_alive(request) && !stopping_;
+  co_return false;
+}
+
+// Takes: an admitted request. Leaves: engine_ connected (and `relay` saying how far the response got) when
+// the response went through; x.outcome's status and bytes either way. Returns false when the client was
+// answered with the gateway's own error instead (the connection then ends); throws UnexpectedEnd when the
+// exchange broke after the response started, which only closing can tell the client.
+//
+// The engine connection is opened by the first request, not at accept: an idle client costs no second
+// descriptor. A request without a body may take one that an earlier client left at rest. A kept-alive
+// engine connection that the engine has since closed gets one retry on a new connection, when the request
+// has no body that could already be half-sent (a judged body is sent whole, but is not sent twice either);
+// that is why only such a request takes a connection from the idle ones.
+asio::awaitable<bool> Session::forward(Exchange& x, Relay& relay) {
+  const bool bodiless = x.framing.kind == Framing::Kind::none && !x.body;
   for (int attempt = 0;; ++attempt) {
-    const char* connection = "kept";  // for the debug log: this client's, another's left at rest, or new
-    if (!engine_ && attempt == 0 && framing.kind == Framing::Kind::none && !body &&
-        engine_address_.idle != nullptr) {
-      engine_ = engine_address_.idle->take();
-      connection = "reused";
+    const char* origin = "kept";  // for the debug log: this client's, another's left at rest, or new
+    if (!engine_ && attempt == 0 && bodiless && upstream_.idle != nullptr) {
+      engine_ = upstream_.idle->take();
+      origin = "reused";
     }
-    bool reused = engine_ != nullptr;
-    std::string cause;
+    const bool reused = engine_ != nullptr;
     if (!engine_) {
-      connection = "opened";
-      std::string exhausted;
-      try {
-        engine_ = co_await net::connect_engine(engine_address_.address);
-      } catch (const boost::system::system_error& e) {
-        cause = e.code().message();
-        exhausted = net::descriptors_exhausted(e.code().value());
-      } catch (...) {
-        cause = describe(std::current_exception());
-      }
-      if (!engine_ && !exhausted.empty()) {
-        // Not the engine's fault, and not a Docker daemon that is down: say which limit to raise.
-        record.event.status = 503;
-        co_await respond_error(503, "cannot open a connection to the Docker engine: " + exhausted);
-        co_return false;
-      }
-      if (!engine_) {
-        record.event.status = 502;
-        co_await respond_error(502, "cannot reach the Docker engine at " + engine_address_.text + ": " +
-                                        cause + ". Is the docker daemon running?");
-        co_return false;
-      }
+      origin = "opened";
+      if (!co_await connect(x)) co_return false;
     }
-
-    Exchange x;
-    x.method = request.method;
+    relay = Relay{};
+    x.outcome.bytes_in = x.outcome.bytes_out = 0;
     engine_at_rest_ = false;
     std::exception_ptr failure;
-    Framing rest = framing;  // what of the request body is left to relay after the head's write
     try {
-      std::string head_out = serialize(request);
-      if (body) {
-        head_out += *body;  // one write, and one segment on the engine socket, for head and judged body
-        x.bytes_in = body->size();
-      } else if (std::size_t whole = buffered_whole_body(framing, from_client_.data());
-                 framing.kind != Framing::Kind::none && whole != kNotBuffered) {
-        // A body already here whole goes in the head's write too. dockerd hijacks an attach once it has
-        // read the head and hands whatever arrives later to the container's stdin: docker-modem (dockerode)
-        // sends its attach with a small JSON body, which a second write put into the container.
-        head_out.append(from_client_.data().substr(0, whole));
-        from_client_.consume(whole);
-        x.bytes_in = whole;
-        rest = Framing{};
-      }
-      co_await engine_->write(head_out);
-      auto relay_request = [&]() -> asio::awaitable<void> {
-        co_await relay_body(rest, *client_, from_client_, *engine_, x.bytes_in);
-      };
-      auto relay_response = [&]() -> asio::awaitable<void> {
-        while (true) {
-          std::optional<std::size_t> size;
-          while (!(size = head_size(from_engine_.data(), limits_.buffer_size))) {
-            std::size_t n = co_await engine_->read_some(from_engine_.space());
-            if (n == 0) throw UnexpectedEnd("the engine closed the connection before answering");
-            from_engine_.commit(n);
-          }
-          std::string_view head = from_engine_.data().substr(0, *size);
-          ResponseHead response = parse_response_head(head);
-          bool interim = response.status < 200 && response.status != 101;
-          x.status = response.status;
-          x.engine_keeps_alive = keeps_alive(response);
-          Framing response_body = response_framing(response, request.method);
-          if (std::size_t whole = buffered_whole_body(response_body, from_engine_.data().substr(head.size()));
-              !interim && whole != kNotBuffered) {
-            // The whole answer is already here (pings, inspects, lists): one TLS record and one write.
-            co_await client_->write(from_engine_.data().substr(0, head.size() + whole));
-            from_engine_.consume(head.size() + whole);
-            x.response_started = true;
-            x.bytes_out = whole;
-            co_return;
-          }
-          co_await client_->write(head);
-          from_engine_.consume(head.size());
-          if (interim) continue;  // 100 Continue: the real answer follows
-          x.response_started = true;
-          if (response_body.kind == Framing::Kind::until_close) {
-            x.tunnel = true;
-          } else {
-            // With no request body to read, nothing reads the client meanwhile: watch it (after a body, the
-            // request's side watches it once the body is through).
-            if (rest.kind == Framing::Kind::none) {
-              co_await relay_response_body(response_body, x.bytes_out);
-            } else {
-              co_await relay_body(response_body, *engine_, from_engine_, *client_, x.bytes_out);
-            }
-          }
-          co_return;
-        }
-      };
-      if (rest.kind == Framing::Kind::none) {
-        co_await relay_response();  // nothing to send alongside: no parallel group, no extra coroutine
-      } else {
-        bool answered = false;
-        asio::steady_timer answered_signal(co_await asio::this_coro::executor,
-                                           asio::steady_timer::time_point::max());
-        auto relay_request_then_watch = [&]() -> asio::awaitable<void> {
-          co_await relay_request();
-          co_await watch_client(answered, answered_signal);
-        };
-        auto relay_response_then_signal = [&]() -> asio::awaitable<void> {
-          co_await relay_response();
-          answered = true;
-          answered_signal.cancel();
-        };
-        co_await (relay_request_then_watch() && relay_response_then_signal());
-      }
+      co_await relay_exchange(x, relay);
     } catch (...) {
       failure = net::first_failure(std::current_exception());
     }
-
-    if (failure) {
-      cause = describe(failure);
-      std::optional<BadMessage> bad_body;
-      try {
-        std::rethrow_exception(failure);
-      } catch (const BadMessage& e) {
-        bad_body = e;
-      } catch (...) {
+    x.outcome.status = relay.status;
+    if (!failure) {
+      if (obs::enabled(obs::Level::debug)) {
+        obs::log(obs::Level::debug, "request",
+                 {{"client", identity_.text()},
+                  {"method", x.request.method},
+                  {"target", x.request.target},
+                  {"status", relay.status},
+                  {"bytes_in", x.outcome.bytes_in},
+                  {"bytes_out", x.outcome.bytes_out},
+                  {"engine_connection", origin}});
       }
-      engine_->close();
-      engine_.reset();
-      record.event.status = x.status;
-      record.event.bytes_in = x.bytes_in;
-      record.event.bytes_out = x.bytes_out;
-      if (x.response_started) throw UnexpectedEnd(cause);  // mid-response: all we can do is close
-      if (bad_body && bad_body->status < 500) {
-        record.event.status = bad_body->status;
-        co_await respond_error(bad_body->status, bad_body->what());
-        co_return false;
-      }
-      if (reused && attempt == 0 && framing.kind == Framing::Kind::none && x.bytes_in == 0) {
-        obs::log(obs::Level::debug, "retrying on a new engine connection",
-                 {{"client", identity_.text()}, {"connection", connection}, {"cause", cause}});
-        continue;
-      }
-      record.event.status = 502;
-      co_await respond_error(
-          502, "the Docker engine at " + engine_address_.text + " failed before answering: " + cause);
-      co_return false;
+      co_return true;
     }
 
-    record.event.status = x.status;
-    record.event.bytes_in = x.bytes_in;
-    record.event.bytes_out = x.bytes_out;
-    if (obs::enabled(obs::Level::debug)) {
-      obs::log(obs::Level::debug, "request",
-               {{"client", identity_.text()},
-                {"method", request.method},
-                {"target", request.target},
-                {"status", x.status},
-                {"bytes_in", x.bytes_in},
-                {"bytes_out", x.bytes_out},
-                {"engine_connection", connection}});
+    const std::string cause = describe(failure);
+    std::optional<BadMessage> bad_body;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const BadMessage& e) {
+      bad_body = e;
+    } catch (...) {
     }
-    if (x.tunnel) {
-      record.event.tunnel = true;
-      auto tunnel_start = std::chrono::steady_clock::now();
-      auto bytes = co_await net::tunnel(*client_, from_client_, *engine_, from_engine_, limits_.client_grace);
-      record.event.tunnel_bytes_in = bytes.client_to_engine;
-      record.event.tunnel_bytes_out = bytes.engine_to_client;
-      record.event.tunnel_duration_ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - tunnel_start).count();
-      obs::log(obs::Level::debug, "tunnel closed",
-               {{"client", identity_.text()},
-                {"target", request.target},
-                {"bytes_in", bytes.client_to_engine},
-                {"bytes_out", bytes.engine_to_client}});
+    engine_->close();
+    engine_.reset();
+    if (relay.response_started) throw UnexpectedEnd(cause);  // mid-response: all we can do is close
+    if (bad_body && bad_body->status < 500) {
+      x.outcome.status = bad_body->status;
+      co_await respond_error(bad_body->status, bad_body->what());
       co_return false;
     }
-    if (!x.engine_keeps_alive) {
-      engine_->close();
-      engine_.reset();
+    if (reused && attempt == 0 && x.framing.kind == Framing::Kind::none && x.outcome.bytes_in == 0) {
+      obs::log(obs::Level::debug, "retrying on a new engine connection",
+               {{"client", identity_.text()}, {"connection", origin}, {"cause", cause}});
+      continue;
     }
-    engine_at_rest_ = engine_ != nullptr;
-    co_return keeps_alive(request) && x.engine_keeps_alive && !stopping_;
+    x.outcome.status = 502;
+    co_await respond_error(502,
+                           "the Docker engine at " + upstream_.text + " failed before answering: " + cause);
+    co_return false;
   }
+}
+
+// Opens a new engine connection into engine_. Returns false, having answered the client (503 when this
+// process is out of descriptors, 502 when the engine cannot be reached), when it cannot.
+asio::awaitable<bool> Session::connect(Exchange& x) {
+  std::string cause, exhausted;
+  try {
+    engine_ = co_await net::connect_engine(upstream_.address);
+    co_return true;
+  } catch (const boost::system::system_error& e) {
+    cause = e.code().message();
+    exhausted = net::descriptors_exhausted(e.code().value());
+  } catch (...) {
+    cause = describe(std::current_exception());
+  }
+  if (!exhausted.empty()) {
+    // Not the engine's fault, and not a Docker daemon that is down: say which limit to raise.
+    x.outcome.status = 503;
+    co_await respond_error(503, "cannot open a connection to the Docker engine: " + exhausted);
+    co_return false;
+  }
+  x.outcome.status = 502;
+  co_await respond_error(502, "cannot reach the Docker engine at " + upstream_.text + ": " + cause +
+                                  ". Is the docker daemon running?");
+  co_return false;
+}
+
+// The head (with any body in hand) to the engine in one write, then the request body and the response
+// relayed at the same time. Counts into x.outcome as bytes move; throws on any failure.
+asio::awaitable<void> Session::relay_exchange(Exchange& x, Relay& relay) {
+  Framing rest = x.framing;  // what of the request body is left to relay after the head's write
+  std::string head_out = serialize(x.request);
+  if (x.body) {
+    head_out += *x.body;  // one write, and one segment on the engine socket, for head and judged body
+    x.outcome.bytes_in = x.body->size();
+  } else if (std::size_t whole = buffered_whole_body(x.framing, from_client_.data());
+             x.framing.kind != Framing::Kind::none && whole != kNotBuffered) {
+    // A body already here whole goes in the head's write too. dockerd hijacks an attach once it has read
+    // the head and hands whatever arrives later to the container's stdin: docker-modem (dockerode) sends
+    // its attach with a small JSON body, which a second write put into the container.
+    head_out.append(from_client_.data().substr(0, whole));
+    from_client_.consume(whole);
+    x.outcome.bytes_in = whole;
+    rest = Framing{};
+  }
+  co_await engine_->write(head_out);
+  if (rest.kind == Framing::Kind::none) {
+    co_await relay_response(x, relay, false);  // nothing to send alongside: no parallel group
+    co_return;
+  }
+  bool answered = false;
+  asio::steady_timer answered_signal(co_await asio::this_coro::executor,
+                                     asio::steady_timer::time_point::max());
+  auto relay_request_then_watch = [&]() -> asio::awaitable<void> {
+    co_await relay_body(rest, *client_, from_client_, *engine_, x.outcome.bytes_in);
+    co_await watch_client(answered, answered_signal);
+  };
+  auto relay_response_then_signal = [&]() -> asio::awaitable<void> {
+    co_await relay_response(x, relay, true);
+    answered = true;
+    answered_signal.cancel();
+  };
+  co_await (relay_request_then_watch() && relay_response_then_signal());
+}
+
+// The response: interim answers passed on, then the head and its body (a whole small answer in one write).
+// `request_body_pending`: the request's own side watches the client once its body is through; otherwise
+// nothing reads the client meanwhile, so the body's relay watches it.
+asio::awaitable<void> Session::relay_response(Exchange& x, Relay& relay, bool request_body_pending) {
+  while (true) {
+    std::optional<std::size_t> size;
+    while (!(size = head_size(from_engine_.data(), limits_.buffer_size))) {
+      std::size_t n = co_await engine_->read_some(from_engine_.space());
+      if (n == 0) throw UnexpectedEnd("the engine closed the connection before answering");
+      from_engine_.commit(n);
+    }
+    std::string_view head = from_engine_.data().substr(0, *size);
+    ResponseHead response = parse_response_head(head);
+    bool interim = response.status < 200 && response.status != 101;
+    relay.status = response.status;
+    relay.engine_keeps_alive = keeps_alive(response);
+    Framing body = response_framing(response, x.request.method);
+    if (std::size_t whole = buffered_whole_body(body, from_engine_.data().substr(head.size()));
+        !interim && whole != kNotBuffered) {
+      // The whole answer is already here (pings, inspects, lists): one TLS record and one write.
+      co_await client_->write(from_engine_.data().substr(0, head.size() + whole));
+      from_engine_.consume(head.size() + whole);
+      relay.response_started = true;
+      x.outcome.bytes_out = whole;
+      co_return;
+    }
+    co_await client_->write(head);
+    from_engine_.consume(head.size());
+    if (interim) continue;  // 100 Continue: the real answer follows
+    relay.response_started = true;
+    if (body.kind == Framing::Kind::until_close) {
+      relay.tunnel = true;
+    } else if (!request_body_pending) {
+      co_await relay_response_body(body, x.outcome.bytes_out);
+    } else {
+      co_await relay_body(body, *engine_, from_engine_, *client_, x.outcome.bytes_out);
+    }
+    co_return;
+  }
+}
+
+// Takes: a response relayed whole, or a 101/raw-stream head sent. Returns whether the connection takes
+// another request: after a tunnel, never; otherwise when both sides keep it alive, with the engine
+// connection left at rest (engine_at_rest_) for this client's next request or another client's.
+asio::awaitable<bool> Session::finish(Exchange& x, const Relay& relay) {
+  if (relay.tunnel) {
+    x.outcome.tunnel = true;
+    auto start = std::chrono::steady_clock::now();
+    x.outcome.tunnel_bytes =
+        co_await net::tunnel(*client_, from_client_, *engine_, from_engine_, limits_.client_grace);
+    x.outcome.tunnel_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    obs::log(obs::Level::debug, "tunnel closed",
+             {{"client", identity_.text()},
+              {"target", x.request.target},
+              {"bytes_in", x.outcome.tunnel_bytes.client_to_engine},
+              {"bytes_out", x.outcome.tunnel_bytes.engine_to_client}});
+    co_return false;
+  }
+  if (!relay.engine_keeps_alive) {
+    engine_->close();
+    engine_.reset();
+  }
+  engine_at_rest_ = engine_ != nullptr;
+  co_return keeps_alive(x.request) && relay.engine_keeps_alive && !stopping_;
 }
 
 }  // namespace dockgate::http

@@ -35,7 +35,9 @@ struct SessionLimits {
   std::chrono::seconds client_grace{30};  // tunnel: the client's time to finish after the engine has
 };
 
-struct Engine {
+// The engine as a session reaches it: its address (--upstream) and the connections other clients left at
+// rest there.
+struct Upstream {
   config::ListenAddress address;
   std::string text;                  // as configured, for messages
   net::IdleEngines* idle = nullptr;  // connections other clients left at rest; none if null
@@ -45,7 +47,7 @@ class Session {
  public:
   // `policy` is the gateway's current policy, read at each request (a reload replaces it). `audit`, when
   // not null, gets one event per request.
-  Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Engine& engine,
+  Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Upstream& upstream,
           const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy,
           audit::Sink* audit);
   ~Session();
@@ -60,10 +62,20 @@ class Session {
   // (or a tunnel) finishes it first, then closes.
   void stop();
 
+  struct Outcome;  // what an exchange came to: the source of its audit event
+
  private:
   struct Exchange;
+  struct Relay;
   boost::asio::awaitable<bool> read_head(std::string& head);
   boost::asio::awaitable<bool> exchange(const std::string& raw_head);
+  // The steps of an exchange (session.cpp says what each takes, leaves and returns).
+  boost::asio::awaitable<bool> admit(Exchange& x);
+  boost::asio::awaitable<bool> forward(Exchange& x, Relay& relay);
+  boost::asio::awaitable<bool> connect(Exchange& x);
+  boost::asio::awaitable<void> relay_exchange(Exchange& x, Relay& relay);
+  boost::asio::awaitable<void> relay_response(Exchange& x, Relay& relay, bool request_body_pending);
+  boost::asio::awaitable<bool> finish(Exchange& x, const Relay& relay);
   boost::asio::awaitable<void> respond_error(int status, const std::string& message);
   boost::asio::awaitable<std::pair<int, std::string>> ask_engine(const std::string& path);
   boost::asio::awaitable<std::string> read_body_start(const Framing& framing, std::size_t want);
@@ -76,7 +88,7 @@ class Session {
   audit::Sink* audit_;
   std::unique_ptr<net::Stream> engine_;
   tls::Identity identity_;
-  const Engine& engine_address_;
+  const Upstream& upstream_;
   SessionLimits limits_;
   net::Buffer from_client_, from_engine_;
   bool idle_ = false, stopping_ = false;

@@ -6,6 +6,7 @@
 
 #include <cctype>
 
+#include "ascii.hpp"
 #include "error.hpp"
 
 namespace dockgate::pki {
@@ -96,7 +97,7 @@ std::string normalise_serial(const std::string& text) {
   for (char c : s) {
     if (c == ':') continue;
     if (!std::isxdigit(static_cast<unsigned char>(c))) return "";
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out += static_cast<char>(ascii_upper(static_cast<unsigned char>(c)));
   }
   size_t first = out.find_first_not_of('0');
   if (out.empty()) return "";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ascii.hpp"
 #include "error.hpp"
 
 namespace dockgate::pki {
@@ -74,7 +75,7 @@ HostName parse_host(std::string_view text, std::string_view flag) {
     return {HostName::Kind::ip, out};
   }
   if (s.back() == '.') s.pop_back();
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  s = ascii_lowercase(s);
   if (std::string why = dns_problem(s); !why.empty()) throw invalid(why);
   return {HostName::Kind::dns, s};
 }

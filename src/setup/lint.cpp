@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 
+#include "ascii.hpp"
 #include "config/json_file.hpp"
 #include "config/listen_address.hpp"
 #include "error.hpp"
@@ -83,8 +84,7 @@ bool answers_plain_docker_api(const std::string& address, unsigned port) {
     }
   }
   ::close(fd);
-  std::string lower = reply;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string lower = ascii_lowercase(reply);
   return reply.starts_with("HTTP/1.") && reply.find(" 200 ") != std::string::npos &&
          lower.find("\napi-version:") != std::string::npos;
 }

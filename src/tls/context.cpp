@@ -20,7 +20,6 @@
 #include "pki/crl.hpp"
 #include "pki/key.hpp"
 #include "pki/openssl.hpp"
-#include "tls/gcm_provider.hpp"
 #include "tls/verified_chains.hpp"
 
 namespace dockgate::tls {
@@ -170,8 +169,7 @@ int verify_chain(X509_STORE_CTX* store, void* arg) {
 
 Context make_server_context(const Files& files) {
   ERR_clear_error();
-  // Every algorithm fetched with kRecordCipherQuery: AES-GCM from ipsec-mb where serve loaded it.
-  Context ctx(SSL_CTX_new_ex(nullptr, kRecordCipherQuery, TLS_server_method()), SSL_CTX_free);
+  Context ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
   if (!ctx) fail("cannot create a TLS context");
   SSL_CTX* c = ctx.get();
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);

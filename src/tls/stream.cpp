@@ -18,17 +18,15 @@
 
 #include "error.hpp"
 #include "pki/openssl.hpp"
-#include "tls/copy_distance.hpp"
 
 namespace dockgate::tls {
 namespace {
 
-// The write side's BIO: appends each record OpenSSL writes to the stream's out_ buffer and notes where
-// OpenSSL built it. Flushing is the stream's job (TlsStream::flush), so BIO_flush has nothing to do.
+// The write side's BIO: appends each record OpenSSL writes to the stream's out_ buffer. Flushing is the
+// stream's job (TlsStream::flush), so BIO_flush has nothing to do.
 int append_records(BIO* bio, const char* data, size_t n, size_t* written) {
   auto* out = static_cast<OutgoingRecords*>(BIO_get_data(bio));
   out->bytes.append(data, n);
-  out->last_record = reinterpret_cast<std::uintptr_t>(data);
   *written = n;
   return 1;
 }
@@ -64,9 +62,6 @@ constexpr std::size_t kWriteChunk = std::size_t{64} * 1024;
 constexpr std::size_t kReadOnAfter = std::size_t{32} * 1024;
 constexpr std::size_t kReadOnRoom = std::size_t{64} * 1024;
 
-// OpenSSL copies the plaintext of a record in after its 5-byte header.
-constexpr std::size_t kRecordHeader = 5;
-
 // SSL_get_error reads the thread's error queue, so it must be empty before each SSL call. It nearly always
 // is already, and OpenSSL 3.0's ERR_clear_error rewrites every slot of the queue regardless: about 900
 // instructions, twice per kept-alive request.
@@ -90,7 +85,6 @@ TlsStream::TlsStream(net::Socket socket, Context context)
   }
   BIO_set_data(out, &out_);
   SSL_set_bio(ssl_, in, out);
-  SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);  // see write()
 }
 
 TlsStream::~TlsStream() {
@@ -290,22 +284,6 @@ asio::awaitable<std::size_t> TlsStream::read_some(std::span<char> into) {
   }
 }
 
-// SSL_write copies each record's plaintext into OpenSSL's write buffer, which is usually the same block on
-// every call (the BIO notes where). A connection whose buffers happen to lie at a slow distance
-// (copy_distance.hpp) would pay it on every record, 1.4-1.9 times the CPU per GB of a download, decided by
-// nothing but the heap's layout; those chunks are copied to staging_ first (bench/RESULTS.md step 17).
-const char* TlsStream::plaintext_for(std::string_view chunk) {
-  std::uintptr_t to = out_.last_record + kRecordHeader;
-  if (out_.last_record == 0 ||
-      !copy_would_be_slow(to, reinterpret_cast<std::uintptr_t>(chunk.data()), chunk.size())) {
-    return chunk.data();
-  }
-  if (!staging_) staging_ = std::make_unique_for_overwrite<char[]>(kWriteChunk + kPage);
-  char* staged = staging_.get() + staged_offset(reinterpret_cast<std::uintptr_t>(staging_.get()), to);
-  std::memcpy(staged, chunk.data(), chunk.size());
-  return staged;
-}
-
 asio::awaitable<void> TlsStream::write(std::string_view bytes) {
   while (!bytes.empty()) {
     std::string_view chunk = bytes.substr(0, kWriteChunk);
@@ -313,8 +291,8 @@ asio::awaitable<void> TlsStream::write(std::string_view bytes) {
       clear_errors();
       errno = 0;
       size_t n = 0;
-      // Asked anew on every retry, which SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows: the bytes are the same.
-      int r = SSL_write_ex(ssl_, plaintext_for(chunk), chunk.size(), &n);
+      // A retry after a wait hands SSL_write the same bytes at the same address, as OpenSSL requires.
+      int r = SSL_write_ex(ssl_, chunk.data(), chunk.size(), &n);
       if (r == 1) break;  // all of it: partial writes are not enabled
       co_await wait_for(r, "TLS write");
     }
@@ -341,7 +319,6 @@ asio::awaitable<void> TlsStream::finish_sending() {
 asio::awaitable<void> TlsStream::wait_readable() {
   if (out_.bytes.empty()) {  // idle: no buffers
     if (out_.bytes.capacity() > std::string().capacity()) std::string().swap(out_.bytes);
-    staging_.reset();
   }
   if (deferred_ || SSL_has_pending(ssl_) == 1) co_return;
   co_await socket_.async_wait(net::Socket::wait_read, asio::use_awaitable);

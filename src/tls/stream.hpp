@@ -22,12 +22,10 @@ namespace dockgate::tls {
 
 namespace asio = boost::asio;
 
-// What a TlsStream's write-side BIO collects: the records OpenSSL wrote, from `sent` on not yet sent, and
-// where OpenSSL built the last of them.
+// What a TlsStream's write-side BIO collects: the records OpenSSL wrote, from `sent` on not yet sent.
 struct OutgoingRecords {
   std::string bytes;
   std::size_t sent = 0;
-  std::uintptr_t last_record = 0;  // an address only: OpenSSL may have freed the block since
 };
 
 class TlsStream final : public net::Stream {
@@ -78,15 +76,10 @@ class TlsStream final : public net::Stream {
   // no_renegotiation, the answer to a key update), which the client may be waiting for.
   void send_now() noexcept;
 
-  // The plaintext to hand SSL_write for `chunk`: the chunk itself, or a copy of it in staging_ when OpenSSL's
-  // copy of it into its write buffer would be one of the slow ones (see stream.cpp).
-  const char* plaintext_for(std::string_view chunk);
-
   net::Socket socket_;
   Context context_;
   SSL* ssl_ = nullptr;
   OutgoingRecords out_;
-  std::unique_ptr<char[]> staging_;  // see plaintext_for; released with out_ when idle
   bool sent_close_notify_ = false;
   std::exception_ptr deferred_;  // a read failure met with bytes in hand; the next read_some throws it
 };

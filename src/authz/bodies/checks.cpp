@@ -6,6 +6,8 @@
 #include <array>
 #include <string>
 
+#include "ascii.hpp"
+
 namespace dockgate::authz::bodies::checks {
 namespace {
 
@@ -18,14 +20,6 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& set) {
 
 bool ascii_only(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-std::string ascii_upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
 }
 
 std::string quoted(std::string_view s) {
@@ -74,7 +68,7 @@ void note_volume(std::string_view name, const Context& c) {
 // (hex), which could be the host network's: such names are refused too.
 Denial network_name(std::string_view name) {
   if (name.empty() || name == "default" || name == "bridge" || name == "none") return std::nullopt;
-  if (ascii_upper(name) == "HOST") return "names the host's network";
+  if (ascii_uppercase(name) == "HOST") return "names the host's network";
   if (name.find(':') != std::string_view::npos) {
     return "is " + quoted(name) + ", which joins another container's network namespace";
   }
@@ -220,7 +214,7 @@ Denial cap_add(const Json& v, const Context&) {
       "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
       "CAP_KILL",    "CAP_AUDIT_WRITE"};
   for (std::string_view cap : strings_of(v)) {
-    std::string name = ascii_upper(cap);
+    std::string name = ascii_uppercase(cap);
     if (!name.starts_with("CAP_")) name.insert(0, "CAP_");
     if (!ascii_only(cap) || !one_of(name, kDefault)) {
       return "adds " + quoted(cap) + ", which is not among the engine's default capabilities";

@@ -12,7 +12,6 @@
 #include "pki/authority.hpp"
 #include "pki/key.hpp"
 #include "pki/openssl.hpp"
-#include "tls/gcm_provider.hpp"
 #include "tls/key_decoding.hpp"
 #include "tls/verified_chains.hpp"
 
@@ -76,11 +75,9 @@ long handshake(const Context& server, const fs::path& client_dir, Seen* seen = n
   return -1;
 }
 
-// Every handshake test runs twice: with OpenSSL as it comes, and as `dockgate serve` has it on OpenSSL 3.0:
-// EC keys in certificates decoded by libcrypto's built-in method (key_decoding.hpp), and AES-GCM records,
-// the handshake's own from the server's first encrypted message on, through ipsec-mb (gcm_provider.hpp).
-// CTest runs each test in a process of its own, so the first kind never sees the second's ENGINE or
-// provider.
+// Every handshake test runs twice: with OpenSSL as it comes, and as `dockgate serve` has it on OpenSSL 3.0,
+// EC keys in certificates decoded by libcrypto's built-in method (key_decoding.hpp). CTest runs each test
+// in a process of its own, so the first kind never sees the second's ENGINE.
 class Revocation : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
@@ -91,16 +88,9 @@ class Revocation : public ::testing::TestWithParam<bool> {
     pki::init_pki(options_for(b_.dir));
     std::ofstream(bundle_) << files::read_file(a_.ca_cert(), "ca") << files::read_file(b_.ca_cert(), "ca");
     // After the keys are made, as `serve` does.
-    if (GetParam()) {
-      (void)use_builtin_ec_key_decoding();
-      RecordCipher records = use_ipsec_mb_gcm_on_any_processor();
-      ASSERT_TRUE(records.ipsec_mb) << records.why;
-    }
+    if (GetParam()) (void)use_builtin_ec_key_decoding();
   }
-  void TearDown() override {
-    stop_ipsec_mb_gcm();
-    stop_builtin_ec_key_decoding();
-  }
+  void TearDown() override { stop_builtin_ec_key_decoding(); }
   TempDir tmp_;
   pki::Layout a_{tmp_ / "a"}, b_{tmp_ / "b"}, c_{tmp_ / "c"};
   fs::path bundle_ = tmp_ / "bundle.pem";

@@ -25,7 +25,6 @@
 #include "../support.hpp"
 #include "error.hpp"
 #include "pki/authority.hpp"
-#include "tls/gcm_provider.hpp"
 
 namespace dockgate::tls {
 namespace {
@@ -35,15 +34,9 @@ using ClientSsl = std::unique_ptr<SSL, decltype(&SSL_free)>;
 
 // A server TlsStream on one end of a socket pair and, on a thread, a blocking OpenSSL client connected as
 // DIR/clients/admin on the other, running `client` once its handshake is done.
-// Every test runs twice: with OpenSSL's AES-GCM, and with ipsec-mb's through the provider, as `serve` has it
-// on processors with VAES (gcm_provider.hpp; here on any processor).
-class TlsStreamTest : public ::testing::TestWithParam<bool> {
+class TlsStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (GetParam()) {
-      RecordCipher cipher = use_ipsec_mb_gcm_on_any_processor();
-      ASSERT_TRUE(cipher.ipsec_mb) << cipher.why;
-    }
     ::signal(SIGPIPE, SIG_IGN);  // a client whose server has gone gets EPIPE, not the end of the test binary
     pki::InitOptions options;
     options.layout = {tmp_ / "pki"};
@@ -53,8 +46,6 @@ class TlsStreamTest : public ::testing::TestWithParam<bool> {
     context_ = make_server_context({layout_.ca_cert().string(), (layout_.dir / "server-cert.pem").string(),
                                     (layout_.dir / "server-key.pem").string(), "", true});
   }
-  void TearDown() override { stop_ipsec_mb_gcm(); }
-
   // Runs `server` on a TlsStream after its handshake, with `client` on the other end; returns the
   // server's failure, if any.
   std::exception_ptr run(const std::function<void(SSL*, int fd)>& client,
@@ -113,7 +104,7 @@ std::size_t read_everything(SSL* ssl) {
   return total;
 }
 
-TEST_P(TlsStreamTest, ALongWriteLetsOtherConnectionsRunBetweenItsPieces) {
+TEST_F(TlsStreamTest, ALongWriteLetsOtherConnectionsRunBetweenItsPieces) {
   // Two pieces and a byte: well under the socket's buffer, so the write never has to wait for the client,
   // and only a yield of its own lets the other handler run before it ends.
   const std::string block(std::size_t{128} * 1024 + 1, 'x');
@@ -166,7 +157,7 @@ struct Streaming {
   }
 };
 
-TEST_P(TlsStreamTest, AStreamingClientIsReadInBlocksLargerThanReadAhead) {
+TEST_F(TlsStreamTest, AStreamingClientIsReadInBlocksLargerThanReadAhead) {
   Streaming streaming;
   std::size_t first = 0;
   auto failure = run([&](SSL* ssl, int fd) { streaming.send(ssl, fd); },
@@ -180,7 +171,7 @@ TEST_P(TlsStreamTest, AStreamingClientIsReadInBlocksLargerThanReadAhead) {
   EXPECT_EQ(first, kStreamed);  // in one read: not one read-ahead buffer's worth (64 KiB)
 }
 
-TEST_P(TlsStreamTest, AReaderCancelledWhileReadingOnKeepsWhatWasRead) {
+TEST_F(TlsStreamTest, AReaderCancelledWhileReadingOnKeepsWhatWasRead) {
   Streaming streaming;
   std::size_t first = 0;
   asio::cancellation_signal cancel;
@@ -200,7 +191,7 @@ TEST_P(TlsStreamTest, AReaderCancelledWhileReadingOnKeepsWhatWasRead) {
   EXPECT_LT(first, kStreamed);
 }
 
-TEST_P(TlsStreamTest, AFailureFoundWhileReadingOnComesAfterTheBytesBeforeIt) {
+TEST_F(TlsStreamTest, AFailureFoundWhileReadingOnComesAfterTheBytesBeforeIt) {
   Streaming streaming;
   std::size_t first = 0;
   std::string failure_text;
@@ -229,7 +220,7 @@ TEST_P(TlsStreamTest, AFailureFoundWhileReadingOnComesAfterTheBytesBeforeIt) {
 
 // Both versions, and under TLS 1.3 a key update that the client asks the server to answer, so that each
 // side's records change keys halfway.
-TEST_P(TlsStreamTest, RecordsPassBothWaysUnderTls12AndTls13AndAcrossKeyUpdates) {
+TEST_F(TlsStreamTest, RecordsPassBothWaysUnderTls12AndTls13AndAcrossKeyUpdates) {
   for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     SCOPED_TRACE(version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
     client_version_ = version;
@@ -267,11 +258,6 @@ TEST_P(TlsStreamTest, RecordsPassBothWaysUnderTls12AndTls13AndAcrossKeyUpdates) 
     EXPECT_EQ(echoed, sent);
   }
 }
-
-std::string record_cipher_name(const ::testing::TestParamInfo<bool>& ipsec_mb) {
-  return ipsec_mb.param ? "IpsecMbGcm" : "OpenSslGcm";
-}
-INSTANTIATE_TEST_SUITE_P(RecordCiphers, TlsStreamTest, ::testing::Bool(), record_cipher_name);
 
 }  // namespace
 }  // namespace dockgate::tls
