@@ -41,13 +41,15 @@ struct Session::Outcome {
 // One request on its way through the steps.
 struct Session::Exchange {
   RequestHead request;
-  Framing framing;  // what of the request body the client has still to send
+  Framing framing;  // the request body's framing as admitted (none once a judged body is in hand)
   authz::Route route;
   std::shared_ptr<const authz::Policy> policy;  // the one in force when the request came: a reload mid-way
                                                 // does not change it
   std::optional<std::string> body;              // a judged body, whole: it goes with the head
   Outcome outcome;
-  bool keep_alive = false;  // the connection takes another request after this one
+  // When a step answered the client itself: whether the connection takes another request. (When the
+  // engine answered, finish() decides.)
+  bool keep_alive = false;
 };
 
 // How far the relay of one forwarded request got.
@@ -102,8 +104,19 @@ std::string whoami_response(const tls::Identity& identity, const authz::Policy& 
   return out;
 }
 
-// Writes one audit event when an exchange ends, however it ends: what the request was, from its start, and
-// what it came to, from the Outcome. The only place the event is made.
+// Reads from `engine` into `buffer` until it holds a whole response head (at most `limit` bytes); returns the
+// head's size. Throws UnexpectedEnd if the engine closes first, BadMessage for a head too large.
+asio::awaitable<std::size_t> read_response_head(net::Stream& engine, net::Buffer& buffer, std::size_t limit) {
+  while (true) {
+    if (std::optional<std::size_t> size = head_size(buffer.data(), limit)) co_return *size;
+    std::size_t n = co_await engine.read_some(buffer.space());
+    if (n == 0) throw UnexpectedEnd("the engine closed the connection before answering");
+    buffer.commit(n);
+  }
+}
+
+// Writes one audit event when an exchange ends, however it ends: what the request was, filled in when it
+// is routed, and what it came to, from the Outcome, which only this turns into the event.
 struct AuditRecord {
   AuditRecord(audit::Sink* s, const Session::Outcome& o) : sink(s), outcome(o) {}
   audit::Sink* sink;
@@ -114,19 +127,19 @@ struct AuditRecord {
   AuditRecord& operator=(const AuditRecord&) = delete;
   ~AuditRecord() {
     if (sink == nullptr) return;
-    event.decision = outcome.decision;
-    event.role = outcome.role;
-    event.rule = outcome.rule;
-    event.status = outcome.status;
-    event.bytes_in = outcome.bytes_in;
-    event.bytes_out = outcome.bytes_out;
-    event.tunnel = outcome.tunnel;
-    event.tunnel_bytes_in = outcome.tunnel_bytes.client_to_engine;
-    event.tunnel_bytes_out = outcome.tunnel_bytes.engine_to_client;
-    event.tunnel_duration_ms = outcome.tunnel_ms;
-    event.duration_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    try {
+    try {  // a destructor: nothing may leave it
+      event.decision = outcome.decision;
+      event.role = outcome.role;
+      event.rule = outcome.rule;
+      event.status = outcome.status;
+      event.bytes_in = outcome.bytes_in;
+      event.bytes_out = outcome.bytes_out;
+      event.tunnel = outcome.tunnel;
+      event.tunnel_bytes_in = outcome.tunnel_bytes.client_to_engine;
+      event.tunnel_bytes_out = outcome.tunnel_bytes.engine_to_client;
+      event.tunnel_duration_ms = outcome.tunnel_ms;
+      event.duration_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       sink->write(event);
     } catch (...) {
       // An audit sink that fails logs it; the exchange is over either way.
@@ -275,14 +288,9 @@ asio::awaitable<std::pair<int, std::string>> Session::ask_engine(const std::stri
     net::Buffer buffer(limits_.buffer_size);
     try {
       co_await engine->write("GET " + path + " HTTP/1.1\r\nHost: docker\r\n\r\n");
-      std::optional<std::size_t> size;
-      while (!(size = head_size(buffer.data(), limits_.buffer_size))) {
-        std::size_t n = co_await engine->read_some(buffer.space());
-        if (n == 0) throw UnexpectedEnd("the engine closed the connection before answering");
-        buffer.commit(n);
-      }
-      ResponseHead response = parse_response_head(buffer.data().substr(0, *size));
-      buffer.consume(*size);
+      std::size_t size = co_await read_response_head(*engine, buffer, limits_.buffer_size);
+      ResponseHead response = parse_response_head(buffer.data().substr(0, size));
+      buffer.consume(size);
       Framing framing = response_framing(response, "GET");
       if (framing.kind == Framing::Kind::until_close) throw BadMessage(502, "an answer without framing");
       std::string body;
@@ -361,8 +369,10 @@ asio::awaitable<void> Session::client_left() {
 //   forward: an engine connection (this client's, one at rest, or a new one; one retry), the head with any
 //            body in hand in one write, then both bodies relayed at once
 //   finish:  a tunnel, or the engine connection kept at rest for the next request
-// A step that answers the client itself (an error, a denial, whoami) returns false and leaves
-// x.keep_alive saying whether the connection goes on. The Outcome becomes the audit event at the end.
+// admit and forward return whether the request goes on to the next step: false when they answered the
+// client themselves (an error, a denial, whoami), leaving x.keep_alive to say whether the connection goes
+// on. exchange and finish return whether the connection takes another request. The Outcome becomes the
+// audit event at the end.
 asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
   Exchange x;
   std::optional<BadMessage> bad;
@@ -376,7 +386,6 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     co_await respond_error(bad->status, bad->what());
     co_return false;
   }
-  ++requests_;
   x.policy = policy_;
   x.route = authz::route(x.request.method, x.request.target);
   AuditRecord record(audit_, x.outcome);
@@ -432,12 +441,12 @@ asio::awaitable<bool> Session::admit(Exchange& x) {
       co_return false;
     }
   } else if (judged == authz::BodyJudged::whole) {
-    std::string read;
-    bool complete = co_await read_body(x.framing, *client_, from_client_, read, authz::kMaxInspectedBody);
+    std::string whole;
+    bool complete = co_await read_body(x.framing, *client_, from_client_, whole, authz::kMaxInspectedBody);
     if (!complete) {
       x.framing.kind = Framing::Kind::chunked;  // no body to judge (denied below); unread bytes: close after
     } else {
-      x.body = std::move(read);
+      x.body = std::move(whole);
       set_content_length(request, x.body->size());
       x.framing = Framing{Framing::Kind::none, 0};
     }
@@ -517,6 +526,8 @@ asio::awaitable<bool> Session::admit(Exchange& x) {
 // has no body that could already be half-sent (a judged body is sent whole, but is not sent twice either);
 // that is why only such a request takes a connection from the idle ones.
 asio::awaitable<bool> Session::forward(Exchange& x, Relay& relay) {
+  // Only a request with no body at all may take a connection at rest. The retry below asks the same of
+  // what is left to relay, and that nothing was sent: a judged body counts as sent from the head's write.
   const bool bodiless = x.framing.kind == Framing::Kind::none && !x.body;
   for (int attempt = 0;; ++attempt) {
     const char* origin = "kept";  // for the debug log: this client's, another's left at rest, or new
@@ -529,7 +540,7 @@ asio::awaitable<bool> Session::forward(Exchange& x, Relay& relay) {
       origin = "opened";
       if (!co_await connect(x)) co_return false;
     }
-    relay = Relay{};
+    relay = Relay{};  // each attempt counts afresh: a retried request moved nothing on the failed one
     x.outcome.bytes_in = x.outcome.bytes_out = 0;
     engine_at_rest_ = false;
     std::exception_ptr failure;
@@ -649,13 +660,8 @@ asio::awaitable<void> Session::relay_exchange(Exchange& x, Relay& relay) {
 // nothing reads the client meanwhile, so the body's relay watches it.
 asio::awaitable<void> Session::relay_response(Exchange& x, Relay& relay, bool request_body_pending) {
   while (true) {
-    std::optional<std::size_t> size;
-    while (!(size = head_size(from_engine_.data(), limits_.buffer_size))) {
-      std::size_t n = co_await engine_->read_some(from_engine_.space());
-      if (n == 0) throw UnexpectedEnd("the engine closed the connection before answering");
-      from_engine_.commit(n);
-    }
-    std::string_view head = from_engine_.data().substr(0, *size);
+    std::size_t size = co_await read_response_head(*engine_, from_engine_, limits_.buffer_size);
+    std::string_view head = from_engine_.data().substr(0, size);
     ResponseHead response = parse_response_head(head);
     bool interim = response.status < 200 && response.status != 101;
     relay.status = response.status;

@@ -62,7 +62,7 @@ class Session {
   // (or a tunnel) finishes it first, then closes.
   void stop();
 
-  struct Outcome;  // what an exchange came to: the source of its audit event
+  struct Outcome;  // what an exchange came to: public only so that the audit record (session.cpp) can name it
 
  private:
   struct Exchange;
@@ -93,7 +93,6 @@ class Session {
   net::Buffer from_client_, from_engine_;
   bool idle_ = false, stopping_ = false;
   bool engine_at_rest_ = false;  // engine_'s last response was read to its end and it stays open
-  std::uint64_t requests_ = 0;
 };
 
 }  // namespace dockgate::http
