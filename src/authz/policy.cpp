@@ -70,7 +70,7 @@ std::string rule_text(const Rule& r) {
 }
 
 // A rule as decisions use it: its text for messages, its patterns classified by shape.
-void finish(Rule& r) {
+void prepare_for_decisions(Rule& r) {
   r.text = rule_text(r);
   r.patterns.clear();
   for (const auto& e : r.endpoints) r.patterns.push_back(shape_of(e));
@@ -102,7 +102,7 @@ std::vector<Role> make_builtins() {
                        true,
                        {}});
   for (auto& role : roles) {
-    for (auto& rule : role.rules) finish(rule);
+    for (auto& rule : role.rules) prepare_for_decisions(rule);
   }
   return roles;
 }
@@ -181,6 +181,91 @@ std::shared_ptr<const Policy> Policy::allow_all() {
   return p;
 }
 
+namespace {
+
+// One rule of a role: "allow" or "deny" (exactly one) with its endpoint patterns, and "methods".
+Rule parse_rule(const nlohmann::json& json, const std::string& where) {
+  only_keys(json, {"allow", "deny", "methods"}, where);
+  if (json.contains("allow") == json.contains("deny")) {
+    throw Error(where + ": give exactly one of \"allow\" or \"deny\"");
+  }
+  Rule r;
+  r.allow = json.contains("allow");
+  r.endpoints = string_list(json[r.allow ? "allow" : "deny"], where);
+  for (const auto& e : r.endpoints) check_pattern(e, where);
+  if (json.contains("methods")) {
+    r.methods = string_list(json["methods"], where + " \"methods\"");
+    for (const auto& m : r.methods) {
+      static const std::vector<std::string> known = {"GET", "HEAD", "POST", "PUT", "DELETE"};
+      if (std::find(known.begin(), known.end(), m) == known.end()) {
+        fail({where, ": unknown method \"", m, "\" (GET, HEAD, POST, PUT, DELETE)"});
+      }
+    }
+  }
+  prepare_for_decisions(r);
+  return r;
+}
+
+// A role of the file: its own rules, then what it extends (roles defined before it, built-in or not),
+// then its own "sandbox" and "bind_prefixes" over the base's.
+Role parse_role(const std::string& name, const nlohmann::json& json, const std::vector<Role>& known,
+                const std::string& where) {
+  auto find = [&](const std::string& n) -> const Role* {
+    auto it = std::find_if(known.begin(), known.end(), [&](const Role& r) { return r.name == n; });
+    return it == known.end() ? nullptr : &*it;
+  };
+  if (find(name) != nullptr) throw Error(where + " is built in; choose another name (or use \"extends\")");
+  only_keys(json, {"rules", "extends", "sandbox", "bind_prefixes"}, where);
+  Role role{name, {}, true, {}};
+  if (json.contains("rules")) {
+    const auto& rules = json["rules"];
+    if (!rules.is_array()) throw Error(where + ": \"rules\" must be an array");
+    for (size_t i = 0; i < rules.size(); ++i) {
+      role.rules.push_back(parse_rule(rules[i], where + " rule " + std::to_string(i + 1)));
+    }
+  }
+  if (json.contains("extends")) {
+    if (!json["extends"].is_string()) throw Error(where + ": \"extends\" must be a role name");
+    std::string base_name = json["extends"].get<std::string>();
+    const Role* base = find(base_name);
+    if (base == nullptr) fail({where, ": extends unknown role \"", base_name, "\" (define it first)"});
+    role.rules.insert(role.rules.end(), base->rules.begin(), base->rules.end());
+    role.sandbox = base->sandbox;
+    role.bind_prefixes = base->bind_prefixes;
+  }
+  if (json.contains("sandbox")) {
+    if (!json["sandbox"].is_boolean()) throw Error(where + ": \"sandbox\" must be true or false");
+    role.sandbox = json["sandbox"].get<bool>();
+  }
+  if (json.contains("bind_prefixes")) {
+    role.bind_prefixes = string_list(json["bind_prefixes"], where + " \"bind_prefixes\"");
+    for (const auto& b : role.bind_prefixes) {
+      if (b.empty() || b.front() != '/' || b.find("..") != std::string::npos) {
+        fail({where, ": bind prefix \"", b, "\" must be an absolute path without .."});
+      }
+    }
+  }
+  if (role.rules.empty()) throw Error(where + " has no rules (give \"rules\" or \"extends\")");
+  return role;
+}
+
+// A binding: identity patterns and the name of a role that exists.
+Binding parse_binding(const nlohmann::json& json, const std::vector<Role>& roles, const std::string& where) {
+  only_keys(json, {"identities", "role"}, where);
+  if (!json.contains("role") || !json["role"].is_string()) throw Error(where + ": \"role\" is missing");
+  Binding b{string_list(json.value("identities", nlohmann::json::array()), where + " \"identities\""),
+            json["role"].get<std::string>()};
+  if (b.identities.empty()) throw Error(where + ": \"identities\" is empty");
+  if (std::none_of(roles.begin(), roles.end(), [&](const Role& r) { return r.name == b.role; })) {
+    throw Error(where + ": unknown role \"" + b.role + "\"");
+  }
+  return b;
+}
+
+}  // namespace
+
+// The file: the built-in roles, then its "roles" in order (each may extend those before it), then its
+// "bindings", each naming a role that exists.
 std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::string& path) {
   std::string where = "policy " + path;
   nlohmann::json doc = config::parse_json_text(text, where + ": ");
@@ -188,84 +273,18 @@ std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::
   auto p = std::make_shared<Policy>();
   p->roles_ = builtin_roles();
   p->source_ = path;
-  auto find_role = [&](const std::string& name) -> Role* {
-    for (auto& r : p->roles_) {
-      if (r.name == name) return &r;
-    }
-    return nullptr;
-  };
   if (doc.contains("roles")) {
     if (!doc["roles"].is_object()) throw Error(where + ": \"roles\" must be an object of role names");
     for (auto it = doc["roles"].begin(); it != doc["roles"].end(); ++it) {
-      std::string rw = where + ": role \"" + it.key() + "\"";
-      if (find_role(it.key()) != nullptr)
-        throw Error(rw + " is built in; choose another name (or use \"extends\")");
-      only_keys(*it, {"rules", "extends", "sandbox", "bind_prefixes"}, rw);
-      Role role{it.key(), {}, true, {}};
-      if (it->contains("rules")) {
-        const auto& rules = (*it)["rules"];
-        if (!rules.is_array()) throw Error(rw + ": \"rules\" must be an array");
-        for (size_t i = 0; i < rules.size(); ++i) {
-          std::string rrw = rw + " rule " + std::to_string(i + 1);
-          only_keys(rules[i], {"allow", "deny", "methods"}, rrw);
-          if (rules[i].contains("allow") == rules[i].contains("deny")) {
-            throw Error(rrw + ": give exactly one of \"allow\" or \"deny\"");
-          }
-          Rule r;
-          r.allow = rules[i].contains("allow");
-          r.endpoints = string_list(rules[i][r.allow ? "allow" : "deny"], rrw);
-          for (const auto& e : r.endpoints) check_pattern(e, rrw);
-          if (rules[i].contains("methods")) {
-            r.methods = string_list(rules[i]["methods"], rrw + " \"methods\"");
-            for (const auto& m : r.methods) {
-              static const std::vector<std::string> known = {"GET", "HEAD", "POST", "PUT", "DELETE"};
-              if (std::find(known.begin(), known.end(), m) == known.end()) {
-                fail({rrw, ": unknown method \"", m, "\" (GET, HEAD, POST, PUT, DELETE)"});
-              }
-            }
-          }
-          finish(r);
-          role.rules.push_back(std::move(r));
-        }
-      }
-      if (it->contains("extends")) {
-        if (!(*it)["extends"].is_string()) throw Error(rw + ": \"extends\" must be a role name");
-        std::string base_name = (*it)["extends"].get<std::string>();
-        const Role* base = find_role(base_name);
-        if (base == nullptr) fail({rw, ": extends unknown role \"", base_name, "\" (define it first)"});
-        role.rules.insert(role.rules.end(), base->rules.begin(), base->rules.end());
-        role.sandbox = base->sandbox;
-        role.bind_prefixes = base->bind_prefixes;
-      }
-      if (it->contains("sandbox")) {
-        if (!(*it)["sandbox"].is_boolean()) throw Error(rw + ": \"sandbox\" must be true or false");
-        role.sandbox = (*it)["sandbox"].get<bool>();
-      }
-      if (it->contains("bind_prefixes")) {
-        role.bind_prefixes = string_list((*it)["bind_prefixes"], rw + " \"bind_prefixes\"");
-        for (const auto& b : role.bind_prefixes) {
-          if (b.empty() || b.front() != '/' || b.find("..") != std::string::npos) {
-            fail({rw, ": bind prefix \"", b, "\" must be an absolute path without .."});
-          }
-        }
-      }
-      if (role.rules.empty()) throw Error(rw + " has no rules (give \"rules\" or \"extends\")");
-      p->roles_.push_back(std::move(role));
+      p->roles_.push_back(parse_role(it.key(), *it, p->roles_, where + ": role \"" + it.key() + "\""));
     }
   }
   if (!doc.contains("bindings")) throw Error(where + ": no \"bindings\": nobody would be allowed anything");
   const auto& bindings = doc["bindings"];
   if (!bindings.is_array()) throw Error(where + ": \"bindings\" must be an array");
   for (size_t i = 0; i < bindings.size(); ++i) {
-    std::string bw = where + ": binding " + std::to_string(i + 1);
-    only_keys(bindings[i], {"identities", "role"}, bw);
-    if (!bindings[i].contains("role") || !bindings[i]["role"].is_string())
-      throw Error(bw + ": \"role\" is missing");
-    Binding b{string_list(bindings[i].value("identities", nlohmann::json::array()), bw + " \"identities\""),
-              bindings[i]["role"].get<std::string>()};
-    if (b.identities.empty()) throw Error(bw + ": \"identities\" is empty");
-    if (find_role(b.role) == nullptr) throw Error(bw + ": unknown role \"" + b.role + "\"");
-    p->bindings_.push_back(std::move(b));
+    p->bindings_.push_back(
+        parse_binding(bindings[i], p->roles_, where + ": binding " + std::to_string(i + 1)));
   }
   return p;
 }

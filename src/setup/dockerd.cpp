@@ -128,17 +128,17 @@ DockerdUnit load_dockerd_unit(const Host& host, const std::string& ignore_drop_i
   return u;
 }
 
-SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
-  SetupResult r;
-  // The unit as it would be without our own drop-in, so that running setup again plans the same files.
-  DockerdUnit unit = load_dockerd_unit(host, kDockerDropInName);
+namespace {
+
+// The unit as systemd would run it: an ExecStart= that replaces the one before it, and no -H or TLS flag
+// hidden in an environment file (they would conflict with the daemon.json this setup writes).
+void check_unit(const DockerdUnit& unit, const DockerdFlags& raw) {
   if (!unit.service.uncleared_exec_start.empty()) {
     const auto& bad = unit.service.uncleared_exec_start.front();
     throw Error(bad.file + ":" + std::to_string(bad.line) +
                 ": sets ExecStart= without clearing it first (an empty `ExecStart=` line before it), so "
                 "systemd refuses to start docker.service; fix that drop-in first");
   }
-  DockerdFlags raw = parse_dockerd_flags(unit.argv);
   DockerdFlags expanded = parse_dockerd_flags(unit.expanded_argv);
   if (expanded.hosts.size() != raw.hosts.size() ||
       expanded.keys.contains("tlsverify") != raw.keys.contains("tlsverify") ||
@@ -147,32 +147,39 @@ SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
         "an environment file of docker.service (DOCKER_OPTS in /etc/default/docker, usually) sets -H or TLS "
         "flags; remove them there, since they would conflict with the daemon.json this setup writes");
   }
+}
 
-  std::optional<nlohmann::ordered_json> existing = read_daemon_json(host);
-  nlohmann::ordered_json config = existing.value_or(nlohmann::ordered_json::object());
-
-  // Which addresses dockerd should listen on.
-  std::vector<std::string> hosts = setup.hosts;
-  if (hosts.empty()) {
-    // Keep the local socket where local clients find it. Under -H fd:// that is docker.socket's
-    // /run/docker.sock, which /var/run/docker.sock names too.
-    auto add = [&hosts](const std::string& h) {
-      if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
-    };
-    for (const auto& h : raw.hosts) {
-      if (h.starts_with("unix://")) add(h);
-      if (h.starts_with("fd://")) add("unix:///var/run/docker.sock");
-    }
-    if (config.contains("hosts") && config["hosts"].is_array()) {
-      for (const auto& h : config["hosts"]) {
-        if (h.is_string() && h.get<std::string>().starts_with("unix://")) add(h.get<std::string>());
-      }
-    }
-    if (hosts.empty()) add("unix:///var/run/docker.sock");
-    add(setup.tls ? "tcp://0.0.0.0:2376" : "tcp://127.0.0.1:2375");
+// Which addresses dockerd should listen on: as given, or the local socket where local clients find it (under
+// -H fd:// that is docker.socket's /run/docker.sock, which /var/run/docker.sock names too) and port 2376.
+std::vector<std::string> wanted_hosts(const DockerdSetup& setup, const DockerdFlags& raw,
+                                      const nlohmann::ordered_json& config) {
+  if (!setup.hosts.empty()) return setup.hosts;
+  std::vector<std::string> hosts;
+  auto add = [&hosts](const std::string& h) {
+    if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
+  };
+  for (const auto& h : raw.hosts) {
+    if (h.starts_with("unix://")) add(h);
+    if (h.starts_with("fd://")) add("unix:///var/run/docker.sock");
   }
+  if (config.contains("hosts") && config["hosts"].is_array()) {
+    for (const auto& h : config["hosts"]) {
+      if (h.is_string() && h.get<std::string>().starts_with("unix://")) add(h.get<std::string>());
+    }
+  }
+  if (hosts.empty()) add("unix:///var/run/docker.sock");
+  add(setup.tls ? "tcp://0.0.0.0:2376" : "tcp://127.0.0.1:2375");
+  return hosts;
+}
+
+struct Listeners {
   std::vector<config::ListenAddress> tcp;
-  std::vector<std::string> normalised;
+  std::vector<std::string> normalised;  // every address as dockerd writes it
+};
+
+// The addresses parsed as dockerd parses them; plain TCP off loopback only when asked for by name.
+Listeners check_listeners(const std::vector<std::string>& hosts, const DockerdSetup& setup) {
+  Listeners out;
   for (const auto& h : hosts) {
     config::ListenAddress a = config::parse_listen_address(h, setup.tls);
     if (a.kind == config::ListenAddress::Kind::fd) {
@@ -186,31 +193,39 @@ SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
                     "no certificate. Drop --tls=false, listen on 127.0.0.1, or pass --allow-insecure-tcp if "
                     "you really mean it");
       }
-      tcp.push_back(a);
+      out.tcp.push_back(a);
     }
-    normalised.push_back(a.text());
+    out.normalised.push_back(a.text());
   }
-  if (tcp.empty()) throw Error("no tcp:// address among -H: nothing would listen remotely");
+  if (out.tcp.empty()) throw Error("no tcp:// address among -H: nothing would listen remotely");
+  return out;
+}
 
-  // The TLS files, loaded as dockerd will load them.
+struct TlsFiles {
   std::string ca, cert, key;
-  if (setup.tls) {
-    std::filesystem::path dir = setup.certs_dir;
-    ca = (dir / "ca.pem").string();
-    cert = (dir / "server-cert.pem").string();
-    key = (dir / "server-key.pem").string();
-    for (const auto& f : {ca, cert, key}) {
-      if (!host.exists(f)) {
-        throw Error("--certs " + setup.certs_dir + ": " + f +
-                    " does not exist; create the PKI with `dockgate certs init --dir " + setup.certs_dir +
-                    "` first");
-      }
-    }
-    tls::make_server_context(
-        {host.on_disk(ca).string(), host.on_disk(cert).string(), host.on_disk(key).string(), "", true});
-  }
+};
 
-  // daemon.json: every other key kept, in its place.
+// The TLS files of --certs, loaded as dockerd will load them (a key that does not match fails here).
+TlsFiles check_tls_files(const Host& host, const DockerdSetup& setup) {
+  std::filesystem::path dir = setup.certs_dir;
+  TlsFiles f{(dir / "ca.pem").string(), (dir / "server-cert.pem").string(),
+             (dir / "server-key.pem").string()};
+  for (const auto& path : {f.ca, f.cert, f.key}) {
+    if (!host.exists(path)) {
+      throw Error("--certs " + setup.certs_dir + ": " + path +
+                  " does not exist; create the PKI with `dockgate certs init --dir " + setup.certs_dir +
+                  "` first");
+    }
+  }
+  tls::make_server_context(
+      {host.on_disk(f.ca).string(), host.on_disk(f.cert).string(), host.on_disk(f.key).string(), "", true});
+  return f;
+}
+
+// daemon.json with the listeners (unless systemd passes them) and the TLS keys; every other key kept, in
+// its place.
+void update_daemon_json(nlohmann::ordered_json& config, const DockerdSetup& setup, const Listeners& listeners,
+                        const std::optional<TlsFiles>& tls) {
   if (setup.socket_unit) {
     if (config.contains("hosts")) {
       throw Error(std::string(kDaemonJson) +
@@ -218,22 +233,27 @@ SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
                   "\"hosts\" would conflict: remove it, or set up without --socket-unit");
     }
   } else {
-    config["hosts"] = normalised;
+    config["hosts"] = listeners.normalised;
   }
-  if (setup.tls) {
+  if (tls) {
     config["tlsverify"] = true;
-    config["tlscacert"] = ca;
-    config["tlscert"] = cert;
-    config["tlskey"] = key;
+    config["tlscacert"] = tls->ca;
+    config["tlscert"] = tls->cert;
+    config["tlskey"] = tls->key;
   }
+}
 
-  // The new command line: the old one without listeners and TLS flags.
+// The new command line: the old one without listeners and TLS flags (with --socket-unit, -H fd:// and the
+// unix sockets: dockerd wraps every socket systemd passes in TLS, daemon/listeners'
+// activation.TLSListeners, the local docker.socket too, so a unix:// listener of its own keeps local
+// clients on plain HTTP). Refused when a directive would be both a flag and a daemon.json key.
+std::vector<std::string> new_command_line(const DockerdUnit& unit, const DockerdFlags& raw,
+                                          const DockerdSetup& setup, const Listeners& listeners,
+                                          const nlohmann::ordered_json& config) {
   std::vector<std::string> argv = raw.kept;
   if (setup.socket_unit) {
-    // dockerd wraps every socket systemd passes in TLS (daemon/listeners: activation.TLSListeners), the
-    // local docker.socket too; a unix:// listener of its own keeps local clients on plain HTTP.
     std::vector<std::string> listen = {"-H", "fd://"};
-    for (const auto& h : normalised) {
+    for (const auto& h : listeners.normalised) {
       if (h.starts_with("unix://")) listen.insert(listen.end(), {"-H", h});
     }
     argv.insert(argv.begin() + 1, listen.begin(), listen.end());
@@ -246,57 +266,86 @@ SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
                 kDaemonJson + " would both set " + list +
                 "; dockerd refuses to start when a directive is in both places. Remove one of them first");
   }
+  return argv;
+}
 
-  std::string dump = config.dump(2) + "\n";
-  unsigned json_mode = 0644;
-  r.plan.write(host, kDaemonJson, dump, json_mode, /*backup=*/true);
-
-  std::string drop_in =
+std::string drop_in_text(const DockerdSetup& setup, const std::vector<std::string>& argv) {
+  std::string text =
       "# Written by `dockgate setup dockerd`.\n"
       "# dockerd refuses to start when a setting is both a flag and a daemon.json key, so ExecStart= is\n"
       "# cleared and repeated without the -H and TLS flags: " +
       std::string(setup.socket_unit ? "TLS files" : "listeners and TLS files") + " are in " + kDaemonJson +
       ".\n";
   if (setup.socket_unit) {
-    drop_in +=
+    text +=
         "# dockerd gets its TCP socket from docker-tcp.socket; requiring it here makes systemd start the\n"
         "# socket first, whatever order people type the commands in.\n"
         "[Unit]\nRequires=docker-tcp.socket\nAfter=docker-tcp.socket\n\n";
   }
-  drop_in += "[Service]\nExecStart=\nExecStart=" + join_command(argv) + "\n";
-  r.plan.write(host, kDockerDropIn, drop_in, 0644);
+  return text + "[Service]\nExecStart=\nExecStart=" + join_command(argv) + "\n";
+}
 
+std::string socket_unit_text(const DockerdSetup& setup, const Listeners& listeners) {
+  std::string text =
+      "# Written by `dockgate setup dockerd --socket-unit`: the CoreOS way of giving dockerd a TCP "
+      "socket.\n"
+      "[Unit]\nDescription=Docker API over TCP" +
+      std::string(setup.tls ? " with mutual TLS" : "") + "\n\n[Socket]\n";
+  for (const auto& a : listeners.tcp) text += "ListenStream=" + listen_stream(a) + "\n";
+  return text + "Service=docker.service\n\n[Install]\nWantedBy=sockets.target\n";
+}
+
+// What the operator should know: each TCP listener and who may use it, and listeners that go away.
+std::vector<std::string> notes_for(const DockerdSetup& setup, const Listeners& listeners,
+                                   const std::optional<TlsFiles>& tls,
+                                   const std::optional<nlohmann::ordered_json>& existing) {
+  std::vector<std::string> notes;
+  for (const auto& a : listeners.tcp) {
+    if (tls) {
+      notes.push_back("dockerd will listen on " + a.text() +
+                      " with mutual TLS: clients need a certificate from " + tls->ca +
+                      " (dockgate certs issue client NAME --dir " + setup.certs_dir + ")");
+    } else {
+      notes.push_back("dockerd will listen on " + a.text() + " WITHOUT TLS");
+    }
+  }
+  if (existing && existing->contains("hosts") && !setup.socket_unit) {
+    for (const auto& h : (*existing)["hosts"]) {
+      if (h.is_string() && std::find(listeners.normalised.begin(), listeners.normalised.end(),
+                                     h.get<std::string>()) == listeners.normalised.end()) {
+        notes.push_back("no longer listening on " + h.get<std::string>() + " (it was in daemon.json)");
+      }
+    }
+  }
+  return notes;
+}
+
+}  // namespace
+
+SetupResult plan_dockerd(const Host& host, const DockerdSetup& setup) {
+  // The unit as it would be without our own drop-in, so that running setup again plans the same files.
+  DockerdUnit unit = load_dockerd_unit(host, kDockerDropInName);
+  DockerdFlags raw = parse_dockerd_flags(unit.argv);
+  check_unit(unit, raw);
+  std::optional<nlohmann::ordered_json> existing = read_daemon_json(host);
+  nlohmann::ordered_json config = existing.value_or(nlohmann::ordered_json::object());
+  Listeners listeners = check_listeners(wanted_hosts(setup, raw, config), setup);
+  std::optional<TlsFiles> tls;
+  if (setup.tls) tls = check_tls_files(host, setup);
+  update_daemon_json(config, setup, listeners, tls);
+  std::vector<std::string> argv = new_command_line(unit, raw, setup, listeners, config);
+
+  SetupResult r;
+  r.plan.write(host, kDaemonJson, config.dump(2) + "\n", 0644, /*backup=*/true);
+  r.plan.write(host, kDockerDropIn, drop_in_text(setup, argv), 0644);
   if (setup.socket_unit) {
-    std::string unit_text =
-        "# Written by `dockgate setup dockerd --socket-unit`: the CoreOS way of giving dockerd a TCP "
-        "socket.\n"
-        "[Unit]\nDescription=Docker API over TCP" +
-        std::string(setup.tls ? " with mutual TLS" : "") + "\n\n[Socket]\n";
-    for (const auto& a : tcp) unit_text += "ListenStream=" + listen_stream(a) + "\n";
-    unit_text += "Service=docker.service\n\n[Install]\nWantedBy=sockets.target\n";
-    r.plan.write(host, kDockerTcpSocket, unit_text, 0644);
+    r.plan.write(host, kDockerTcpSocket, socket_unit_text(setup, listeners), 0644);
     r.next_commands = {"systemctl daemon-reload", "systemctl enable --now docker-tcp.socket",
                        "systemctl restart docker"};
   } else {
     r.next_commands = {"systemctl daemon-reload", "systemctl restart docker"};
   }
-  for (const auto& a : tcp) {
-    if (setup.tls) {
-      r.notes.push_back("dockerd will listen on " + a.text() +
-                        " with mutual TLS: clients need a certificate from " + ca +
-                        " (dockgate certs issue client NAME --dir " + setup.certs_dir + ")");
-    } else {
-      r.notes.push_back("dockerd will listen on " + a.text() + " WITHOUT TLS");
-    }
-  }
-  if (existing && existing->contains("hosts") && !setup.socket_unit) {
-    for (const auto& h : (*existing)["hosts"]) {
-      if (h.is_string() &&
-          std::find(normalised.begin(), normalised.end(), h.get<std::string>()) == normalised.end()) {
-        r.notes.push_back("no longer listening on " + h.get<std::string>() + " (it was in daemon.json)");
-      }
-    }
-  }
+  r.notes = notes_for(setup, listeners, tls, existing);
   return r;
 }
 
