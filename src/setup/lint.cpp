@@ -194,20 +194,13 @@ void check_dockerd(const Host& host, Dockerd& d, std::vector<Finding>& out) {
   }
 }
 
-void check_exposure(const Host& host, const Dockerd& d, std::vector<Finding>& out) {
-  bool tls =
-      d.flags.tls || d.flags.tlsverify || json_true(d.config, "tls") || json_true(d.config, "tlsverify");
-  bool verify = d.flags.tlsverify || json_true(d.config, "tlsverify");
-  // Every listener with where it is configured.
-  std::vector<std::pair<std::string, std::string>> hosts;
-  std::string unit_where = d.unit ? d.unit->service.exec_start.back().file : "docker.service";
-  for (const auto& h : d.flags.hosts) hosts.emplace_back(unit_where, h);
-  if (d.config.contains("hosts") && d.config["hosts"].is_array()) {
-    for (const auto& h : d.config["hosts"]) {
-      if (h.is_string()) hosts.emplace_back(kDaemonJson, h.get<std::string>());
-    }
-  }
-  auto exposed = [&](const std::string& where, const std::string& address) {
+// The finding for a TCP listener of dockerd that other hosts can reach: none with mutual TLS; without TLS,
+// or with TLS that lets any client in, every client is root.
+struct Exposure {
+  bool tls = false, verify = false;
+  std::vector<Finding>& out;
+
+  void report(const std::string& where, const std::string& address) const {
     if (!tls) {
       out.push_back(
           {Severity::error, where,
@@ -224,18 +217,34 @@ void check_exposure(const Host& host, const Dockerd& d, std::vector<Finding>& ou
                "is root on this host",
            "set \"tlsverify\": true and \"tlscacert\" in daemon.json (`dockgate setup dockerd` does)"});
     }
-  };
+  }
+};
+
+// The -H flags of the unit and daemon.json's "hosts": each tcp:// address off loopback.
+void check_configured_listeners(const Dockerd& d, const Exposure& exposure) {
+  std::vector<std::pair<std::string, std::string>> hosts;  // where it is configured, and the address
+  std::string unit_where = d.unit ? d.unit->service.exec_start.back().file : "docker.service";
+  for (const auto& h : d.flags.hosts) hosts.emplace_back(unit_where, h);
+  if (d.config.contains("hosts") && d.config["hosts"].is_array()) {
+    for (const auto& h : d.config["hosts"]) {
+      if (h.is_string()) hosts.emplace_back(kDaemonJson, h.get<std::string>());
+    }
+  }
   for (const auto& [where, h] : hosts) {
     if (!h.starts_with("tcp://")) continue;
     try {
-      config::ListenAddress a = config::parse_listen_address(h, tls);
-      if (!config::is_loopback_host(a.host)) exposed(where, a.text());
+      config::ListenAddress a = config::parse_listen_address(h, exposure.tls);
+      if (!config::is_loopback_host(a.host)) exposure.report(where, a.text());
     } catch (const Error&) {
       // dockerd's own parse error is reported when it starts; not this check's concern.
     }
   }
+}
 
-  // Socket units that hand dockerd a TCP socket (seed 004's docker-tcp.socket).
+// Socket units that hand dockerd a TCP socket (seed 004's docker-tcp.socket): exposed, wrapping the local
+// socket in TLS too, or not enabled.
+void check_socket_units(const Host& host, const Dockerd& d, const Exposure& exposure,
+                        std::vector<Finding>& out) {
   bool has_fd = std::any_of(d.flags.hosts.begin(), d.flags.hosts.end(),
                             [](const std::string& h) { return h.starts_with("fd://"); });
   for (const char* dir : {"/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}) {
@@ -258,9 +267,9 @@ void check_exposure(const Host& host, const Dockerd& d, std::vector<Finding>& ou
         std::string addr = colon == std::string::npos ? "" : s->value.substr(0, colon);
         if (addr.starts_with("[")) addr = addr.substr(1, addr.size() - 2);
         if (!addr.empty() && config::is_loopback_host(addr)) continue;
-        exposed(path + ":" + std::to_string(s->line), "ListenStream=" + s->value);
+        exposure.report(path + ":" + std::to_string(s->line), "ListenStream=" + s->value);
       }
-      if (tls && has_fd && f != "docker.socket") {
+      if (exposure.tls && has_fd && f != "docker.socket") {
         out.push_back(
             {Severity::warning, path,
              "dockerd wraps every socket systemd passes under -H fd:// in TLS, docker.socket's too: local "
@@ -277,8 +286,12 @@ void check_exposure(const Host& host, const Dockerd& d, std::vector<Finding>& ou
       }
     }
   }
+}
 
-  // What actually listens (the seeds' `netstat -lntp | grep dockerd`).
+// What actually listens off loopback (the seeds' `netstat -lntp | grep dockerd`): on this machine, a
+// wildcard listener asked over loopback whether it answers the Docker API in plain HTTP; on a staged root,
+// port 2375 by its number.
+void check_live_listeners(const Host& host, std::vector<Finding>& out) {
   auto owners = socket_owners(host);
   for (bool v6 : {false, true}) {
     auto text = host.read(v6 ? "/proc/net/tcp6" : "/proc/net/tcp");
@@ -309,6 +322,15 @@ void check_exposure(const Host& host, const Dockerd& d, std::vector<Finding>& ou
       }
     }
   }
+}
+
+void check_exposure(const Host& host, const Dockerd& d, std::vector<Finding>& out) {
+  Exposure exposure{
+      d.flags.tls || d.flags.tlsverify || json_true(d.config, "tls") || json_true(d.config, "tlsverify"),
+      d.flags.tlsverify || json_true(d.config, "tlsverify"), out};
+  check_configured_listeners(d, exposure);
+  check_socket_units(host, d, exposure, out);
+  check_live_listeners(host, out);
 }
 
 void check_file_mode(const Host& host, const std::string& path, bool secret, std::vector<Finding>& out) {
