@@ -21,6 +21,7 @@
 #include <list>
 #include <set>
 
+#include "gateway/whoami.hpp"
 #include "net/deadline.hpp"
 #include "net/fd.hpp"
 #include "obs/log.hpp"
@@ -253,7 +254,7 @@ class Gateway {
 
     obs::log(obs::Level::info, "connection", {{"client", identity.text()}, {"listener", listener.name}});
     http::Session session(std::move(stream), std::move(identity), options_.upstream, options_.limits,
-                          options_.policy, options_.audit.get());
+                          {[this] { return options_.policy; }, whoami_body}, options_.audit.get());
     sessions_.insert(&session);
     if (stopping_) session.stop();
     co_await session.run();

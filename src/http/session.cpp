@@ -9,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "audit/sink.hpp"
@@ -75,32 +74,14 @@ std::string describe(std::exception_ptr failure) {
   }
 }
 
-// Who the gateway takes the client for: its certificate, its role and the binding (or the absence of a
-// policy) that gave it, so that a person can see why a request was allowed or denied.
-std::string whoami_response(const tls::Identity& identity, const authz::Policy& policy,
-                            const RequestHead& request) {
-  std::string matched;
-  const authz::Role* role = policy.role_for(identity, &matched);
-  nlohmann::json body = {
-      {"Identity",
-       {{"CommonName", identity.common_name},
-        {"Serial", identity.serial},
-        {"Fingerprint", identity.fingerprint},
-        {"Groups", identity.groups},
-        {"Peer", identity.peer}}},
-      {"Role", role != nullptr ? role->name : ""},
-      {"Rule", role == nullptr       ? "no binding matches: every request is denied"
-               : policy.is_default() ? policy.source()
-                                     : "binding \"" + matched + "\" in " + policy.source()},
-      {"Gateway", "dockgate " DOCKGATE_VERSION},
-  };
-  std::string text = body.dump() + "\n";
+// A 200 with a JSON body the gateway made (whoami), framed for `request`.
+std::string json_response(const std::string& body, const RequestHead& request) {
   std::string out =
-      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(text.size()) +
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\n";
   if (!keeps_alive(request)) out += "Connection: close\r\n";
   out += "\r\n";
-  if (request.method != "HEAD") out += text;
+  if (request.method != "HEAD") out += body;
   return out;
 }
 
@@ -150,10 +131,9 @@ struct AuditRecord {
 }  // namespace
 
 Session::Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Upstream& upstream,
-                 const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy,
-                 audit::Sink* audit)
+                 const SessionLimits& limits, FromGateway gateway, audit::Sink* audit)
     : client_(std::move(client)),
-      policy_(policy),
+      gateway_(std::move(gateway)),
       audit_(audit),
       identity_(std::move(identity)),
       upstream_(upstream),
@@ -386,7 +366,7 @@ asio::awaitable<bool> Session::exchange(const std::string& raw_head) {
     co_await respond_error(bad->status, bad->what());
     co_return false;
   }
-  x.policy = policy_;
+  x.policy = gateway_.policy();
   x.route = authz::route(x.request.method, x.request.target);
   AuditRecord record(audit_, x.outcome);
   if (audit_ != nullptr) {  // without a sink nothing reads the event: its strings are not worth building
@@ -419,7 +399,7 @@ asio::awaitable<bool> Session::admit(Exchange& x) {
     x.outcome.decision = "allow";
     x.outcome.rule = "whoami is open to every client";
     x.outcome.status = 200;
-    co_await client_->write(whoami_response(identity_, policy, request));
+    co_await client_->write(json_response(gateway_.whoami(identity_, policy), request));
     x.keep_alive = keeps_alive(request) && !stopping_;
     co_return false;
   }

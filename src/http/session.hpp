@@ -5,6 +5,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,13 +44,19 @@ struct Upstream {
   net::IdleEngines* idle = nullptr;  // connections other clients left at rest; none if null
 };
 
+// What a session asks the gateway for, anew for each request (a reload changes the answers): what is not
+// HTTP stays out of the HTTP layer.
+struct FromGateway {
+  std::function<std::shared_ptr<const authz::Policy>()> policy;  // the policy in force now
+  // The JSON body of GET /_dockgate/whoami for this client under that policy (gateway/whoami.hpp).
+  std::function<std::string(const tls::Identity&, const authz::Policy&)> whoami;
+};
+
 class Session {
  public:
-  // `policy` is the gateway's current policy, read at each request (a reload replaces it). `audit`, when
-  // not null, gets one event per request.
+  // `audit`, when not null, gets one event per request.
   Session(std::unique_ptr<net::Stream> client, tls::Identity identity, const Upstream& upstream,
-          const SessionLimits& limits, const std::shared_ptr<const authz::Policy>& policy,
-          audit::Sink* audit);
+          const SessionLimits& limits, FromGateway gateway, audit::Sink* audit);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -84,7 +91,7 @@ class Session {
   boost::asio::awaitable<void> watch_client(bool& answered, boost::asio::steady_timer& answered_signal);
 
   std::unique_ptr<net::Stream> client_;
-  const std::shared_ptr<const authz::Policy>& policy_;
+  FromGateway gateway_;
   audit::Sink* audit_;
   std::unique_ptr<net::Stream> engine_;
   tls::Identity identity_;

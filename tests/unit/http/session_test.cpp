@@ -142,8 +142,10 @@ struct Rig {
     Upstream engine{net::parse_engine_address("unix://" + socket.string()), "unix://" + socket.string(),
                     &idle};
     SessionLimits limits;
+    FromGateway gateway{[this] { return policy; },
+                        [](const tls::Identity&, const authz::Policy&) { return std::string("{}\n"); }};
     auto session = std::make_shared<Session>(std::make_unique<net::PlainStream>(std::move(ours)), identity,
-                                             engine, limits, policy, nullptr);
+                                             engine, limits, gateway, nullptr);
     bool ended = false;
     boost::asio::co_spawn(io, session->run(), [&](std::exception_ptr) {
       ended = true;
@@ -323,6 +325,24 @@ TEST(SessionWire, AClientThatLeavesASilentStreamEndsTheEngineConnectionAtOnce) {
   EXPECT_TRUE(engine_saw_the_end);
   EXPECT_EQ(engine.received(0), "GET /v1.41/events HTTP/1.1\r\nHost: docker\r\n\r\n");
   EXPECT_EQ(answer, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nevent1\r\n");
+}
+
+TEST(SessionWire, TheGatewaysOwnAnswerIsFramedHereAndNeverReachesTheEngine) {
+  Rig rig;
+  ScriptedEngine engine(rig.socket, {});
+  std::string answer;
+  rig.run([&](int c) {
+    send_all(c, "GET /v1.41/_dockgate/whoami HTTP/1.1\r\nHost: docker\r\n\r\n");
+    read_until(c, answer, "{}\n");
+    send_all(c, "HEAD /_dockgate/whoami HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+    read_to_end(c, answer);
+  });
+  engine.join();
+  EXPECT_EQ(engine.connections(), 0);
+  EXPECT_EQ(
+      answer,
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{}\n"
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\nConnection: close\r\n\r\n");
 }
 
 }  // namespace
