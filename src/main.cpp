@@ -94,6 +94,15 @@ std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e) {
   return "`" + command + "`: " + text + " (`" + command + " --help` lists what it takes)";
 }
 
+// The names of `app`'s subcommands, for a message: "certs, serve, client".
+std::string command_names(CLI::App& app) {
+  std::string names;
+  for (CLI::App* c : app.get_subcommands([](CLI::App*) { return true; })) {
+    names += (names.empty() ? "" : ", ") + c->get_name();
+  }
+  return names;
+}
+
 int run(int argc, char** argv) {
   CLI::App app("dockgate: secure remote access to the Docker engine", "dockgate");
   dockgate::cli::use_help_formatter(app);  // before the subcommands, which take their parent's formatter
@@ -129,9 +138,8 @@ int run(int argc, char** argv) {
         std::find_if(commands.begin(), commands.end(), [&](CLI::App* c) { return c->check_name(*word); });
     path += (path.empty() ? "" : " ") + *word;
     if (found == commands.end()) {
-      std::string names;
-      for (CLI::App* c : commands) names += (names.empty() ? "" : ", ") + c->get_name();
-      std::cerr << "dockgate: unknown command \"" << path << "\" (commands: " << names << ")\n";
+      std::cerr << "dockgate: unknown command \"" << path << "\" (commands: " << command_names(*level)
+                << ")\n";
       return 2;
     }
     level = *found;
@@ -140,12 +148,9 @@ int run(int argc, char** argv) {
   // issue --dir X client bob`).
   bool asks = next == "-h" || next == "--help" || next == "--version";
   if (level->get_require_subcommand_min() > 0 && !asks) {
-    std::string names;
-    for (CLI::App* c : level->get_subcommands([](CLI::App*) { return true; }))
-      names += (names.empty() ? "" : ", ") + c->get_name();
     std::cerr << "dockgate: "
               << (path.empty() ? "a command is needed" : "`dockgate " + path + "` needs a command")
-              << " first: " << names << " (--help describes them)\n";
+              << " first: " << command_names(*level) << " (--help describes them)\n";
     return 2;
   }
   try {

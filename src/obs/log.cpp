@@ -107,10 +107,16 @@ void log(Level level, std::string_view message, std::initializer_list<Field> fie
   if (s.json) {
     nlohmann::json j = {{"time", timestamp()}, {"level", level_name(level)}, {"msg", message}};
     for (const auto& f : fields) {
-      if (f.number) {
-        j[std::string(f.key)] = nlohmann::json::parse(f.value);
-      } else {
-        j[std::string(f.key)] = f.value;
+      switch (f.kind) {
+        case Field::Kind::integer:
+          j[std::string(f.key)] = f.integer;
+          break;
+        case Field::Kind::real:
+          j[std::string(f.key)] = f.real;
+          break;
+        case Field::Kind::text:
+          j[std::string(f.key)] = f.value;
+          break;
       }
     }
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

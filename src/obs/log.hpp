@@ -2,6 +2,7 @@
 // otherwise (journald, files, log shippers). Backed by spdlog; no heavy headers here.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -17,10 +18,19 @@ struct Field {
   Field(std::string_view k, const char* v) : key(k), value(v) {}
   template <class N>
   requires std::is_arithmetic_v<N> &&(!std::is_same_v<N, bool>)Field(std::string_view k, N n)
-      : key(k), value(std::to_string(n)), number(true) {}
+      : key(k), value(std::to_string(n)), kind(std::is_integral_v<N> ? Kind::integer : Kind::real) {
+    if constexpr (std::is_integral_v<N>) {
+      integer = static_cast<std::int64_t>(n);
+    } else {
+      real = static_cast<double>(n);
+    }
+  }
+  enum class Kind { text, integer, real };
   std::string_view key;
-  std::string value;
-  bool number = false;
+  std::string value;  // as text lines write it
+  Kind kind = Kind::text;
+  std::int64_t integer = 0;  // as JSON lines write it, for Kind::integer
+  double real = 0;           // for Kind::real
 };
 
 // Parses --log-level; throws Error naming the flag.
