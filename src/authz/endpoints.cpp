@@ -305,7 +305,7 @@ Route route(std::string_view method, std::string_view target) {
     }
   }
   r.path = path;
-  if (!r.refused.empty()) return r;
+  if (r.refused) return r;
   static const std::vector<CompiledPattern> patterns = [] {
     std::vector<CompiledPattern> out;
     for (const auto& e : endpoints()) {

@@ -68,7 +68,7 @@ struct Route {
   std::string path;                    // without the /vX.Y prefix and query
   std::string query;                   // after '?', still encoded
   std::string version;                 // the API version of a /vX.Y prefix, "" without one
-  std::string refused;                 // non-empty: why this path is refused outright
+  std::optional<std::string> refused;  // set: why this path is refused outright, whatever the policy
 };
 
 // Routes `method` and `target` (the request target as sent).

@@ -387,9 +387,9 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   Decision d;
   const std::string_view name = route.endpoint != nullptr ? route.endpoint->name : "unknown";
   const std::string_view category = route.endpoint != nullptr ? category_name(route.endpoint->category) : "";
-  if (!route.refused.empty()) {
+  if (route.refused) {
     d.rule = "path check";
-    d.reason = "the request path has " + route.refused + ", which the engine might read differently";
+    d.reason = "the request path has " + *route.refused + ", which the engine might read differently";
     return d;
   }
   if (is_form(body_type)) {
@@ -457,7 +457,7 @@ void Policy::judge_inspected(Decision& decision, const tls::Identity& identity, 
   std::vector<EngineObject> more;
   bodies::Context context{&role->bind_prefixes};
   Inspected inspected;
-  if (inspect_path(object).empty()) {
+  if (!inspect_path(object)) {
     inspected.denial = "is not a name the engine gives anything";
   } else {
     inspected = authz::judge_inspected(object, status, body, context, more);

@@ -132,8 +132,8 @@ std::optional<EngineObject> acted_on(const Route& route) {
       row->kind, std::string(path.substr(start + 1, end == std::string_view::npos ? end : end - start - 1))};
 }
 
-std::string inspect_path(const EngineObject& object) {
-  if (!plain_name(object.name)) return {};
+std::optional<std::string> inspect_path(const EngineObject& object) {
+  if (!plain_name(object.name)) return std::nullopt;
   switch (object.kind) {
     case Kind::container:
       return "/containers/" + object.name + "/json";
@@ -142,7 +142,7 @@ std::string inspect_path(const EngineObject& object) {
     case Kind::volume:
       return "/volumes/" + object.name;
   }
-  return {};
+  return std::nullopt;
 }
 
 std::string describe(const EngineObject& object) {

@@ -29,8 +29,8 @@ struct EngineObject {
 std::optional<EngineObject> acted_on(const Route& route);
 
 // The engine path that inspects `object` (unversioned: the engine's own API version), e.g.
-// /containers/agent/json; "" when its name is not one the engine could hold, which is refused.
-std::string inspect_path(const EngineObject& object);
+// /containers/agent/json; none when its name is not one the engine could hold, which is refused.
+std::optional<std::string> inspect_path(const EngineObject& object);
 
 // `object` in a denial's words: container "agent".
 std::string describe(const EngineObject& object);

@@ -443,12 +443,12 @@ asio::awaitable<bool> Session::admit(Exchange& x) {
   // the engine holds it now.
   for (std::size_t i = 0; decision.allowed && i < decision.to_inspect.size(); ++i) {
     authz::EngineObject object = decision.to_inspect[i];  // judging may add to the list
-    std::string path = authz::inspect_path(object);
+    std::optional<std::string> path = authz::inspect_path(object);
     std::pair<int, std::string> answer{0, {}};
     std::string cause;
-    if (!path.empty()) {
+    if (path) {
       try {
-        answer = co_await ask_engine(path);
+        answer = co_await ask_engine(*path);
       } catch (...) {
         cause = describe(std::current_exception());
       }

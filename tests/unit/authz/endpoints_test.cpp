@@ -8,7 +8,7 @@ namespace {
 
 std::string name_of(std::string_view method, std::string_view target) {
   Route r = route(method, target);
-  if (!r.refused.empty()) return "refused: " + r.refused;
+  if (r.refused) return "refused: " + *r.refused;
   return r.endpoint != nullptr ? r.endpoint->name : "unknown";
 }
 

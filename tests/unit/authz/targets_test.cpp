@@ -95,7 +95,7 @@ TEST(Targets, InspectPathsTakeOnlyNamesTheEngineCouldHold) {
   EXPECT_EQ(inspect_path({Kind::exec, "7bbe04"}), "/exec/7bbe04/json");
   EXPECT_EQ(inspect_path({Kind::volume, "data_1.x-y"}), "/volumes/data_1.x-y");
   for (const char* odd : {"", "a b", "../x", "a/b", "a?b", "a%2e", ".hidden", "_x", "caf\xc3\xa9"}) {
-    EXPECT_EQ(inspect_path({Kind::volume, odd}), "") << odd;
+    EXPECT_EQ(inspect_path({Kind::volume, odd}), std::nullopt) << odd;
   }
   EXPECT_EQ(describe({Kind::volume, "v"}), "volume \"v\"");
 }
