@@ -274,8 +274,8 @@ asio::awaitable<std::pair<int, std::string>> Session::ask_engine(const std::stri
       Framing framing = response_framing(response, "GET");
       if (framing.kind == Framing::Kind::until_close) throw BadMessage(502, "an answer without framing");
       std::string body;
-      bool whole = co_await read_body(framing, *engine, buffer, body, authz::kMaxInspectedAnswer);
-      if (!whole) {
+      bool fits = co_await read_body(framing, *engine, buffer, body, authz::kMaxInspectedAnswer);
+      if (!fits) {
         engine->close();  // the rest of the answer is still coming
         co_return std::pair{authz::kAnswerTooLarge, std::string()};
       }
@@ -421,12 +421,12 @@ asio::awaitable<bool> Session::admit(Exchange& x) {
       co_return false;
     }
   } else if (judged == authz::BodyJudged::whole) {
-    std::string whole;
-    bool complete = co_await read_body(x.framing, *client_, from_client_, whole, authz::kMaxInspectedBody);
+    std::string body;
+    bool complete = co_await read_body(x.framing, *client_, from_client_, body, authz::kMaxInspectedBody);
     if (!complete) {
       x.framing.kind = Framing::Kind::chunked;  // no body to judge (denied below); unread bytes: close after
     } else {
-      x.body = std::move(whole);
+      x.body = std::move(body);
       set_content_length(request, x.body->size());
       x.framing = Framing{Framing::Kind::none, 0};
     }
@@ -605,14 +605,14 @@ asio::awaitable<void> Session::relay_exchange(Exchange& x, Relay& relay) {
   if (x.body) {
     head_out += *x.body;  // one write, and one segment on the engine socket, for head and judged body
     x.outcome.bytes_in = x.body->size();
-  } else if (std::size_t whole = buffered_whole_body(x.framing, from_client_.data());
-             x.framing.kind != Framing::Kind::none && whole != kNotBuffered) {
+  } else if (std::size_t in_hand = buffered_whole_body(x.framing, from_client_.data());
+             x.framing.kind != Framing::Kind::none && in_hand != kNotBuffered) {
     // A body already here whole goes in the head's write too. dockerd hijacks an attach once it has read
     // the head and hands whatever arrives later to the container's stdin: docker-modem (dockerode) sends
     // its attach with a small JSON body, which a second write put into the container.
-    head_out.append(from_client_.data().substr(0, whole));
-    from_client_.consume(whole);
-    x.outcome.bytes_in = whole;
+    head_out.append(from_client_.data().substr(0, in_hand));
+    from_client_.consume(in_hand);
+    x.outcome.bytes_in = in_hand;
     rest = Framing{};
   }
   co_await engine_->write(head_out);
