@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "../peer.hpp"
 #include "../support.hpp"
 #include "authz/policy.hpp"
 #include "net/engine.hpp"
@@ -27,46 +28,9 @@
 namespace dockgate::http {
 namespace {
 using namespace std::chrono_literals;
-
-// Blocking helpers for the two scripted ends.
-void send_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) return;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-// Reads into `got` until it contains `until` (or the peer ends, or 5 s pass). Returns whether it does.
-bool read_until(int fd, std::string& got, std::string_view until) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (got.find(until) == std::string::npos) {
-    pollfd p{fd, POLLIN, 0};
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= 0ms || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buf[65536];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return false;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// Reads into `got` until the peer ends its side (true), or 5 s pass (false).
-bool read_to_end(int fd, std::string& got) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (true) {
-    pollfd p{fd, POLLIN, 0};
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= 0ms || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buf[65536];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return true;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-}
+using testing::read_to_end;
+using testing::read_until;
+using testing::send_all;
 
 // The client's last move in most scenarios: it has nothing more to send, and reads the rest.
 void finish_and_read_rest(int fd, std::string& got) {

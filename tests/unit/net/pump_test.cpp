@@ -3,7 +3,6 @@
 #include "net/pump.hpp"
 
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "../peer.hpp"
 #include "../support.hpp"
 
 namespace dockgate::net {
@@ -35,26 +35,6 @@ struct Pair {
   Pair(const Pair&) = delete;
   Pair& operator=(const Pair&) = delete;
 };
-
-void send_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    ASSERT_GT(n, 0);
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-// Everything until the other side's end (true), or what came in 5 s (false).
-bool read_to_end(int fd, std::string& got) {
-  while (true) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) return false;
-    char buf[4096];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return true;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-}
 
 struct Result {
   bool done = false;
@@ -87,14 +67,14 @@ TEST(Tunnel, BufferedBytesGoFirstAndEachEndIsPassedOn) {
                  });
   std::string engine_got, client_got;
   std::thread engine_side([&] {
-    send_all(engine.theirs, " output");
+    EXPECT_TRUE(testing::send_all(engine.theirs, " output"));
     ::shutdown(engine.theirs, SHUT_WR);  // the container's output ended; its stdin is still open
-    read_to_end(engine.theirs, engine_got);
+    testing::read_to_end(engine.theirs, engine_got);
   });
   std::thread client_side([&] {
-    send_all(client.theirs, " stdin");
+    EXPECT_TRUE(testing::send_all(client.theirs, " stdin"));
     ::shutdown(client.theirs, SHUT_WR);  // `echo hi | docker run -i`: stdin ends
-    read_to_end(client.theirs, client_got);
+    testing::read_to_end(client.theirs, client_got);
   });
   run_until_done(io, r, 10s);
   engine_side.join();
@@ -119,10 +99,11 @@ TEST(Tunnel, AClientThatNeverFinishesIsClosedAfterItsGrace) {
                  });
   std::string client_got;
   std::thread engine_side([&] {
-    send_all(engine.theirs, "exited");
+    EXPECT_TRUE(testing::send_all(engine.theirs, "exited"));
     ::shutdown(engine.theirs, SHUT_WR);
   });
-  std::thread client_side([&] { read_to_end(client.theirs, client_got); });  // reads, never half-closes
+  std::thread client_side(
+      [&] { testing::read_to_end(client.theirs, client_got); });  // reads, never half-closes
   run_until_done(io, r, 10s);
   engine_side.join();
   client_side.join();
