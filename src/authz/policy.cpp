@@ -310,6 +310,16 @@ BodyJudged Policy::judged_body(const tls::Identity& identity, const Route& route
 
 namespace {
 
+// Whether a Content-Type holds only printable ASCII and tabs. Go's mime.ParseMediaType lowercases and trims
+// the media type by Unicode's rules (U+00A0 is a space to it, U+0130 lowers to 'i'), so outside ASCII a value
+// could name a form to the engine that is_form, which follows those rules for ASCII, would not see.
+bool is_ascii_text(std::string_view type) {
+  return std::all_of(type.begin(), type.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b == '\t' || (b >= 0x20 && b < 0x7f);
+  });
+}
+
 // Whether a Content-Type is one Go's Request.ParseForm or ParseMultipartForm reads parameters from, as
 // mime.ParseMediaType sees it: the part before any ';', trimmed, in any case.
 bool is_form(std::string_view type) {
@@ -325,6 +335,12 @@ bool is_form(std::string_view type) {
 std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
                                           const std::optional<std::string>& body,
                                           std::vector<EngineObject>& to_inspect) {
+  // A path no endpoint row describes (an old API's /containers/{id}/copy, a later API's additions) grants
+  // whatever the engine does with it, and nothing below would look at it: refused whatever the rules say.
+  if (route.endpoint == nullptr) {
+    return std::string(
+        "the engine endpoint is one dockgate does not know, so the sandbox cannot judge what it grants");
+  }
   const std::string_view name = route.endpoint->name;
   // Before API 1.24 the engine took a HostConfig in the body of POST /containers/{id}/start and replaced
   // the container's settings with it (api/server/router/container/container_routes.go); other handlers
@@ -392,6 +408,13 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
     d.reason = "the request path has " + *route.refused + ", which the engine might read differently";
     return d;
   }
+  if (!is_ascii_text(body_type)) {
+    d.rule = "content type";
+    d.reason = who(identity) +
+               ": the Content-Type holds bytes outside printable ASCII, which the engine reads by Unicode rules "
+               "of its own (it could take the body for a form); send the type in ASCII";
+    return d;
+  }
   if (is_form(body_type)) {
     // Go's ParseForm (every handler calls it) reads such a body's parameters before the query's, so the
     // engine could act on parameters that routing and judging never saw. No Docker client sends one.
@@ -438,7 +461,7 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   }
   d.rule.reserve(role->name.size() + decided->text.size() + 7);
   d.rule.append("role ").append(role->name).append(": ").append(decided->text);
-  if (role->sandbox && route.endpoint != nullptr) {
+  if (role->sandbox) {
     if (auto escape = sandbox_denial(*role, route, body, d.to_inspect)) {
       d.rule = "role " + role->name + ": container sandbox";
       d.reason = who(identity) + " (role " + role->name + ") may not " + what(method, route) + ": " + *escape;

@@ -117,6 +117,11 @@ ATTEMPTS = {
     "build-multipart-body": request(
         "/v1.41/build", b'--b\r\nContent-Disposition: form-data; name="networkmode"\r\n\r\nhost\r\n--b--\r\n',
         "Content-Type: multipart/form-data; boundary=b\r\n"),
+    # Go's mime.ParseMediaType trims a no-break space and lowers a dotted capital I to "i": forms to the engine.
+    "build-form-body-nbsp-type": request("/v1.41/build", b"a=" + b"x" * 4096 + b"&networkmode=host",
+                                         "Content-Type: \u00a0application/x-www-form-urlencoded\r\n"),
+    "build-form-body-dotted-i-type": request("/v1.41/build", b"a=" + b"x" * 4096 + b"&networkmode=host",
+                                             "Content-Type: appl\u0130cation/x-www-form-urlencoded\r\n"),
     "volume-bind-options": request(
         "/v1.41/volumes/create", b'{"Name":"rootvol","DriverOpts":{"type":"none","o":"bind","device":"/"}}', JSON),
     "unknown-field": create_with(b'{"FutureEscape":true}'),
@@ -189,6 +194,24 @@ def test_compressed_archive_upload_is_denied(operator, engine, framing):
     # A plain tar of the same file goes through.
     plain = send(operator, request(path, tar_of("dropped", b"x\n"), headers).replace(b"POST ", b"PUT ", 1))
     assert plain and plain[0][0] == 200, plain
+
+
+@pytest.mark.parametrize("spelling", ["\u00a0application/x-www-form-urlencoded",
+                                      "appl\u0130cation/x-www-form-urlencoded"], ids=["nbsp", "dotted-i"])
+def test_a_form_content_type_outside_ascii_is_refused(operator, engine, spelling):
+    """Go's mime.ParseMediaType trims Unicode spaces and lowers U+0130 to "i", so to the engine these are
+    form bodies, whose parameters it reads before the query's: here a rename judged as "ok" that would give
+    the container a name of a full ID's form."""
+    env = {**os.environ, "DOCKER_HOST": engine.host}
+    name = "rename-target-" + spelling.encode().hex()[:8]
+    subprocess.run(["docker", "create", "--name", name, "busybox", "true"], env=env, capture_output=True, check=True)
+    answers = send(operator, request(f"/v1.41/containers/{name}/rename?name=ok", b"name=" + b"a" * 64,
+                                     f"Content-Type: {spelling}\r\n"))
+    assert answers and answers[0][0] == 403, answers
+    assert "Content-Type holds bytes outside printable ASCII" in json.loads(answers[0][1])["message"]
+    names = subprocess.run(["docker", "ps", "-a", "--format", "{{.Names}}"], env=env, capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert name in names and "a" * 64 not in names and "ok" not in names, names
 
 
 SWARM_SPECS = {

@@ -30,7 +30,10 @@ def host(engine, tmp_path_factory):
     admin("run", "-d", "--name", "plain", "busybox", "sleep", "600")
     admin("volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", f"device={hostdir}", "bindvol")
     admin("volume", "create", "plainvol")
-    g = policy_gateway(engine, base, {"bindings": [{"identities": ["bob"], "role": "operator"}]}, ["bob"])
+    # dave's role allows every endpoint and keeps the sandbox, as a custom role does unless it says otherwise.
+    g = policy_gateway(engine, base, {"roles": {"wide": {"rules": [{"allow": ["*"]}]}},
+                                      "bindings": [{"identities": ["bob"], "role": "operator"},
+                                                   {"identities": ["dave"], "role": "wide"}]}, ["bob", "dave"])
     yield {"port": g.port, "state": g.state, "base": base, "hostdir": hostdir, "admin": admin}
     g.stop()
 
@@ -40,8 +43,8 @@ def bob(host, *args, cli=None):
     return subprocess.run([cli or docker_clis()[0], *args], capture_output=True, text=True, env=env, timeout=60)
 
 
-def raw(host, method, path, body=b""):
-    with tls_socket(host["port"], cert_path=host["state"] / "clients" / "bob") as s:
+def raw(host, method, path, body=b"", client="bob"):
+    with tls_socket(host["port"], cert_path=host["state"] / "clients" / client) as s:
         s.settimeout(10)
         head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
         if body:
@@ -170,3 +173,17 @@ def test_no_container_takes_the_name_of_a_full_id(host, engine):
         status, answer = raw(host, "POST", path, b'{"Image":"busybox"}')
         assert status == 403 and "has the form of a container ID" in json.loads(answer)["message"], answer
     assert engine_api(engine, "/containers/agent/json")["Name"] == "/agent"
+
+
+def test_a_sandboxed_role_reaches_no_endpoint_dockgate_does_not_know(host):
+    """Before API 1.24 the engine copied files out through POST /containers/{id}/copy, which dockgate has no
+    endpoint for: a role whose rules allow everything, but which keeps the sandbox, is refused it (and every
+    other path dockgate does not know) rather than let through unjudged."""
+    body = json.dumps({"Resource": "/host/secret"}).encode()
+    for path in ("/v1.23/containers/agent/copy", "/v1.41/containers/agent/copy", "/v1.41/no/such/endpoint"):
+        status, answer = raw(host, "POST", path, body, client="dave")
+        assert status == 403, (path, status, answer)
+        assert b"CN=dave (role wide)" in answer and b"one dockgate does not know" in answer, answer
+        assert b"host-secret" not in answer
+    status, _ = raw(host, "GET", "/v1.41/containers/plain/json", client="dave")
+    assert status == 200  # the role's rules still allow what the sandbox judges

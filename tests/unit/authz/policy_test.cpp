@@ -20,12 +20,16 @@ tls::Identity who(const std::string& cn, std::vector<std::string> groups = {}) {
 std::shared_ptr<const Policy> policy() {
   return Policy::parse(R"({
     "roles": {"ci": {"extends": "operator", "bind_prefixes": ["/srv/ci"]},
-              "viewer": {"rules": [{"deny": ["container.logs"]}, {"allow": ["category:container.data"], "methods": ["GET"]}]}},
+              "viewer": {"rules": [{"deny": ["container.logs"]}, {"allow": ["category:container.data"], "methods": ["GET"]}]},
+              "wide": {"rules": [{"allow": ["*"]}]},
+              "unsandboxed": {"sandbox": false, "rules": [{"allow": ["unknown"]}]}},
     "bindings": [{"identities": ["root-*"], "role": "admin"},
                  {"identities": ["op"], "role": "operator"},
                  {"identities": ["group:audit"], "role": "read-only"},
                  {"identities": ["ci"], "role": "ci"},
-                 {"identities": ["v"], "role": "viewer"}]})",
+                 {"identities": ["v"], "role": "viewer"},
+                 {"identities": ["w"], "role": "wide"},
+                 {"identities": ["u"], "role": "unsandboxed"}]})",
                        "test.json");
 }
 
@@ -145,6 +149,20 @@ TEST(Policy, SandboxedRolesSpeakApi124OrLater) {
   EXPECT_TRUE(decide("root-1", "POST", "/v1.23/containers/x/start").allowed);  // admin is not sandboxed
 }
 
+TEST(Policy, ASandboxedRoleReachesNoEndpointDockgateDoesNotKnow) {
+  // The engine before API 1.24 copied a container's files out through POST /containers/{id}/copy, which no
+  // endpoint row describes: a sandboxed role whose rules allow everything still may not reach it.
+  for (const char* target : {"/v1.23/containers/agent/copy", "/v1.41/containers/agent/copy", "/nothing/here"}) {
+    Decision d = decide("w", "POST", target, R"({"Resource":"/host/secret"})");
+    EXPECT_FALSE(d.allowed) << target;
+    EXPECT_EQ(d.rule, "role wide: container sandbox") << target;
+    EXPECT_NE(d.reason.find("one dockgate does not know"), std::string::npos) << d.reason;
+  }
+  EXPECT_TRUE(decide("w", "POST", "/containers/x/start").allowed);
+  EXPECT_TRUE(decide("u", "POST", "/v1.23/containers/agent/copy").allowed);  // outside the sandbox: its rules decide
+  EXPECT_FALSE(decide("op", "POST", "/containers/agent/copy").allowed);      // operator: denied by its rules first
+}
+
 TEST(Policy, FormBodiesAreRefusedToEveryone) {
   auto p = policy();
   for (const char* type :
@@ -156,6 +174,20 @@ TEST(Policy, FormBodiesAreRefusedToEveryone) {
   }
   EXPECT_TRUE(
       p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, "application/x-tar").allowed);
+}
+
+TEST(Policy, AContentTypeOutsideAsciiIsRefusedToEveryone) {
+  // Go's media-type parser trims Unicode spaces and lowers by Unicode's rules: to the engine these are forms.
+  auto p = policy();
+  for (const char* type : {"\xc2\xa0" "application/x-www-form-urlencoded", "appl\xc4\xb0" "cation/x-www-form-urlencoded",
+                           "multipart/form-data\xe2\x80\x80; boundary=b", "application/json\x7f"}) {
+    Decision d = p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, type);
+    EXPECT_FALSE(d.allowed) << type;
+    EXPECT_EQ(d.rule, "content type");
+  }
+  EXPECT_TRUE(p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt,
+                        "application/json;\tcharset=utf-8")
+                  .allowed);
 }
 
 TEST(Policy, OutboundRequestsHaveACategoryOfTheirOwn) {
