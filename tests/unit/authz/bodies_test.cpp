@@ -210,6 +210,11 @@ TEST(Bodies, WhatStillEscapesIsRefusedByName) {
   }
   EXPECT_FALSE(create(R"({"NetworkMode":"mynet"})"));
   EXPECT_TRUE(judge("container.create", R"({"NetworkingConfig":{"EndpointsConfig":{"host":{}}}})"));
+  // The engine finds a user-defined network by the endpoint's NetworkID before its name (getNetworkID).
+  EXPECT_TRUE(judge("container.create",
+                    R"({"NetworkingConfig":{"EndpointsConfig":{"mynet":{"NetworkID":"4f1c9e2a"}}}})"));
+  EXPECT_FALSE(
+      judge("container.create", R"({"NetworkingConfig":{"EndpointsConfig":{"mynet":{"NetworkID":""}}}})"));
   EXPECT_TRUE(create(R"({"PidMode":"container:x"})"));
   EXPECT_TRUE(
       create(R"({"LogConfig":{"Type":"syslog","Config":{"syslog-address":"unix:///var/run/docker.sock"}}})"));
