@@ -42,7 +42,7 @@ std::string container_create_body() {
 
 void BM_DecideContainerCreate(benchmark::State& state) {
   auto policy = dockgate::authz::Policy::parse(
-      R"({"roles": {"ci": {"extends": "operator", "bind_prefixes": ["/srv/ci"]}},
+      R"({"roles": {"ci": {"extends": "operator", "bind_prefixes": ["/srv/ci/cache"]}},
           "bindings": [{"identities": ["ci-*"], "role": "ci"}]})",
       "bench.json");
   dockgate::tls::Identity id;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ascii.hpp"
+#include "authz/bodies/checks.hpp"
 #include "authz/bodies/judge.hpp"
 #include "config/json_file.hpp"
 #include "error.hpp"
@@ -262,6 +263,27 @@ Binding parse_binding(const nlohmann::json& json, const std::vector<Role>& roles
   return b;
 }
 
+// Bind prefixes are bound whole, so none may lie inside another, a sandboxed role's own or another's: a
+// container given the outer one could replace the inner one with a symlink to anywhere on the host.
+void check_prefixes_apart(const std::vector<Role>& roles, const std::string& where) {
+  for (const auto& inner : roles) {
+    if (!inner.sandbox) continue;
+    for (const auto& prefix : inner.bind_prefixes) {
+      for (const auto& outer : roles) {
+        if (!outer.sandbox) continue;
+        if (auto around = bodies::checks::prefix_containing(prefix, outer.bind_prefixes)) {
+          static constexpr std::string_view kWhy =
+              "\" could replace it with a symlink to anywhere on the host (name directories that do not "
+              "contain "
+              "one another)";
+          fail({where, ": bind prefix \"", prefix, "\" of role \"", inner.name, "\" lies inside \"", *around,
+                "\" of role \"", outer.name, "\": a container given \"", *around, kWhy});
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // The file: the built-in roles, then its "roles" in order (each may extend those before it), then its
@@ -278,6 +300,7 @@ std::shared_ptr<const Policy> Policy::parse(const std::string& text, const std::
     for (auto it = doc["roles"].begin(); it != doc["roles"].end(); ++it) {
       p->roles_.push_back(parse_role(it.key(), *it, p->roles_, where + ": role \"" + it.key() + "\""));
     }
+    check_prefixes_apart(p->roles_, where);
   }
   if (!doc.contains("bindings")) throw Error(where + ": no \"bindings\": nobody would be allowed anything");
   const auto& bindings = doc["bindings"];
@@ -410,9 +433,10 @@ Decision Policy::decide(const tls::Identity& identity, std::string_view method, 
   }
   if (!is_ascii_text(body_type)) {
     d.rule = "content type";
-    d.reason = who(identity) +
-               ": the Content-Type holds bytes outside printable ASCII, which the engine reads by Unicode rules "
-               "of its own (it could take the body for a form); send the type in ASCII";
+    d.reason =
+        who(identity) +
+        ": the Content-Type holds bytes outside printable ASCII, which the engine reads by Unicode rules "
+        "of its own (it could take the body for a form); send the type in ASCII";
     return d;
   }
   if (is_form(body_type)) {

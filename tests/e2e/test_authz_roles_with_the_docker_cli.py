@@ -113,12 +113,27 @@ def test_operator_cannot_exec_privileged(setup):
         docker_as(setup, "admin", "rm", "-f", cid)
 
 
-def test_custom_role_binds_only_under_its_prefix(setup):
-    os.makedirs("/tmp/dockgate-ci-binds/work", exist_ok=True)
-    ok = docker_as(setup, "ci-runner", "run", "--rm", "-v", "/tmp/dockgate-ci-binds/work:/w", "busybox", "true")
-    assert ok.returncode == 0, ok.stderr
-    r = docker_as(setup, "ci-runner", "run", "--rm", "-v", "/tmp/dockgate-ci-bindsX:/w", "busybox", "true")
-    assert r.returncode != 0 and 'binds host path "/tmp/dockgate-ci-bindsX"' in r.stderr
+def test_custom_role_binds_its_prefix_whole(setup):
+    """A role's bind prefix is bound whole: a container of the role that writes into the prefix can make a path
+    inside it a symlink to the host's root, which the engine would follow when it mounts that path."""
+    prefix = "/tmp/dockgate-ci-binds"
+    os.makedirs(prefix, exist_ok=True)
+    try:
+        planted = docker_as(setup, "ci-runner", "run", "--rm", "-v", f"{prefix}:/w", "busybox",
+                            "ln", "-sfn", "/", "/w/root")
+        assert planted.returncode == 0, planted.stderr
+        assert os.readlink(f"{prefix}/root") == "/"  # on the host, a way out of the prefix
+        whole = f'inside the role\'s bind prefix "{prefix}", which is bound whole'
+        r = docker_as(setup, "ci-runner", "run", "--rm", "-v", f"{prefix}/root:/h", "busybox", "ls", "/h/etc")
+        assert r.returncode != 0 and whole in r.stderr and "passwd" not in r.stdout, r.stderr
+        r = docker_as(setup, "ci-runner", "run", "--rm", "--mount", f"type=bind,source={prefix}/root,target=/h",
+                      "busybox", "ls", "/h/etc")
+        assert r.returncode != 0 and whole in r.stderr and "passwd" not in r.stdout, r.stderr
+        r = docker_as(setup, "ci-runner", "run", "--rm", "-v", "/tmp/dockgate-ci-bindsX:/w", "busybox", "true")
+        assert r.returncode != 0 and 'binds host path "/tmp/dockgate-ci-bindsX", outside' in r.stderr, r.stderr
+    finally:
+        if os.path.islink(f"{prefix}/root"):
+            os.unlink(f"{prefix}/root")
 
 
 def test_read_only_lists_but_cannot_create_or_copy_out(setup):

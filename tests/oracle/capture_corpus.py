@@ -94,7 +94,7 @@ def main(out):
     for cli in dict.fromkeys(filter(None, [shutil.which("docker"), "/usr/bin/docker"])):
         tag = "cli" + subprocess.run([cli, "--version"], capture_output=True, text=True).stdout.split()[2].split(".")[0]
         for args in (["create", "busybox"],
-                     ["create", "-it", "--name", "x", "-e", "A=1", "-l", "a=b", "-v", "/srv/ci/x:/x:ro", "-v", "/data",
+                     ["create", "-it", "--name", "x", "-e", "A=1", "-l", "a=b", "-v", "/srv/ci:/x:ro", "-v", "/data",
                       "--mount", "type=tmpfs,target=/t", "--mount", "type=volume,source=v,target=/v",
                       "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE", "--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
                       "--network", "mynet", "-p", "8080:80", "--restart", "on-failure:3", "--memory", "64m",
@@ -112,7 +112,7 @@ def main(out):
     py = """
 import docker
 c = docker.DockerClient(base_url='unix://%s', version='1.41')
-c.containers.create('busybox', 'true', environment={'A': '1'}, volumes={'/srv/ci/x': {'bind': '/x', 'mode': 'ro'}},
+c.containers.create('busybox', 'true', environment={'A': '1'}, volumes={'/srv/ci': {'bind': '/x', 'mode': 'ro'}},
                     cap_add=['NET_BIND_SERVICE'], mem_limit='64m', network='mynet', labels={'a': 'b'})
 c.api.exec_create('x', 'true', user='root')
 c.volumes.create('t', driver='local', driver_opts={'type': 'tmpfs', 'device': 'tmpfs'})
@@ -123,7 +123,7 @@ c.api.update_container('x', mem_limit='128m')
     node = """
 const Docker = require('dockerode'); const d = new Docker({socketPath: '%s'});
 (async () => {
-  await d.createContainer({Image: 'busybox', Cmd: ['true'], HostConfig: {Binds: ['/srv/ci/x:/x'], CapAdd: ['CHOWN']}});
+  await d.createContainer({Image: 'busybox', Cmd: ['true'], HostConfig: {Binds: ['/srv/ci:/x'], CapAdd: ['CHOWN']}});
   await d.getContainer('x').exec({Cmd: ['id'], AttachStdout: true, User: 'root'});
   await d.createVolume({Name: 't', DriverOpts: {type: 'tmpfs', device: 'tmpfs'}});
   await d.createNetwork({Name: 'mynet', Driver: 'bridge'});

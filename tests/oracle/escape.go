@@ -123,8 +123,8 @@ func escapes(endpoint string, body []byte) (escape string, err error) {
 	return "", fmt.Errorf("no decoder for %s", endpoint)
 }
 
-func underPrefix(source string) bool {
-	return source == "/srv/ci" || strings.HasPrefix(source, "/srv/ci/") && !strings.Contains(source, "/..") && !strings.Contains(source, "/./")
+func isBindPrefix(source string) bool {
+	return source != "" && strings.TrimRight(source, "/") == "/srv/ci" // a bind prefix is bound whole
 }
 
 func capsEscape(caps []string) string {
@@ -161,7 +161,7 @@ func volumeEscape(driver string, opts map[string]string) string {
 func mountEscape(m mount.Mount) string {
 	switch m.Type {
 	case mount.TypeBind:
-		if !underPrefix(m.Source) {
+		if !isBindPrefix(m.Source) {
 			return "bind of " + m.Source
 		}
 	case mount.TypeVolume:
@@ -201,7 +201,7 @@ func hostConfigEscape(hc *container.HostConfig) string {
 	}
 	for _, b := range hc.Binds {
 		parts := strings.Split(b, ":")
-		if len(parts) >= 2 && strings.HasPrefix(parts[0], "/") && !underPrefix(parts[0]) {
+		if len(parts) >= 2 && strings.HasPrefix(parts[0], "/") && !isBindPrefix(parts[0]) {
 			return "bind of " + parts[0]
 		}
 	}

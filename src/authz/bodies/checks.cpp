@@ -50,7 +50,14 @@ std::vector<std::string_view> strings_of(const Json& v) {
 
 Denial host_path(std::string_view source, const Context& c) {
   static const std::vector<std::string> none;
-  if (bind_allowed(source, c.bind_prefixes != nullptr ? *c.bind_prefixes : none)) return std::nullopt;
+  const auto& prefixes = c.bind_prefixes != nullptr ? *c.bind_prefixes : none;
+  if (bind_allowed(source, prefixes)) return std::nullopt;
+  if (auto prefix = prefix_containing(source, prefixes)) {
+    return "binds host path " + quoted(source) + ", inside the role's bind prefix " + quoted(*prefix) +
+           ", which is bound whole: a container that writes into it could make a path inside it a symlink to "
+           "anywhere on the host (bind " +
+           quoted(*prefix) + " itself, or make the directory you need the prefix)";
+  }
   return "binds host path " + quoted(source) + ", outside the role's bind_prefixes";
 }
 
@@ -101,7 +108,15 @@ constexpr std::array<std::string_view, 13> kOtherMountFlags = {
 
 }  // namespace
 
-bool bind_allowed(std::string_view source, const std::vector<std::string>& prefixes) {
+namespace {
+
+std::string_view without_trailing_slashes(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+
+// An absolute path with no . or .. component, which the host would resolve and a comparison of text not.
+bool plain_absolute(std::string_view source) {
   if (source.empty() || source.front() != '/') return false;
   size_t start = 1;
   while (start <= source.size()) {
@@ -111,16 +126,32 @@ bool bind_allowed(std::string_view source, const std::vector<std::string>& prefi
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
-  for (std::string prefix : prefixes) {
-    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-    if (prefix.empty() || prefix.front() != '/') continue;
-    if (prefix == "/") return true;
-    if (source == prefix || (source.size() > prefix.size() && source.substr(0, prefix.size()) == prefix &&
-                             source[prefix.size()] == '/')) {
-      return true;
+  return true;
+}
+
+}  // namespace
+
+bool bind_allowed(std::string_view source, const std::vector<std::string>& prefixes) {
+  if (!plain_absolute(source)) return false;
+  source = without_trailing_slashes(source);
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& prefix) {
+    return !prefix.empty() && prefix.front() == '/' && without_trailing_slashes(prefix) == source;
+  });
+}
+
+std::optional<std::string> prefix_containing(std::string_view source,
+                                             const std::vector<std::string>& prefixes) {
+  if (!plain_absolute(source)) return std::nullopt;
+  source = without_trailing_slashes(source);
+  for (const auto& full : prefixes) {
+    std::string_view prefix = without_trailing_slashes(full);
+    if (prefix.empty() || prefix.front() != '/' || source == prefix) continue;
+    if (prefix == "/" || (source.size() > prefix.size() && source.substr(0, prefix.size()) == prefix &&
+                          source[prefix.size()] == '/')) {
+      return std::string(prefix);
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 const std::vector<std::string_view>& default_masked_paths() {
@@ -169,7 +200,7 @@ Denial mount(const Json& v, const Context& c) {
   if (type == "bind") return host_path(string_member(v, "source"), c);
   if (type == "volume") note_volume(string_member(v, "source"), c);
   if (type == "volume" || type == "tmpfs") return std::nullopt;
-  return "has type " + quoted(type) + " (allowed: bind under the role's bind_prefixes, volume, tmpfs)";
+  return "has type " + quoted(type) + " (allowed: bind of one of the role's bind_prefixes, volume, tmpfs)";
 }
 
 Denial network_mode(const Json& v, const Context&) {

@@ -38,9 +38,15 @@ Denial task_runtime(const Json& v, const Context& c);       // swarm.TaskSpec.Ru
 Denial selinux_type(const Json& v, const Context& c);       // swarm.SELinuxContext.Type
 Denial swarm_confinement(const Json& v, const Context& c);  // swarm Seccomp and AppArmor modes
 
-// Whether a host path lies under one of the prefixes, comparing whole components and refusing any path
-// with . or .. components (which the host would resolve, and we do not).
+// Whether a host path is one of the role's bind prefixes itself (trailing slashes aside), refusing any path
+// with . or .. components (which the host would resolve, and we do not). A prefix is bound whole: a path
+// inside one is refused, since a container that can write into a bound prefix can make any path inside it
+// a symlink to anywhere on the host, which the engine would follow when it mounts that path.
 bool bind_allowed(std::string_view source, const std::vector<std::string>& bind_prefixes);
+
+// The role's bind prefix that a host path lies inside (not equal to), if any: what a refusal names.
+std::optional<std::string> prefix_containing(std::string_view source,
+                                             const std::vector<std::string>& bind_prefixes);
 
 // The engine's default lists (moby oci/defaults.go, with the later engines' additions): what a sandboxed
 // container's masked and read-only paths must keep.

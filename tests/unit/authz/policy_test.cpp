@@ -100,9 +100,15 @@ TEST(Policy, OperatorRunsContainersInsideTheSandbox) {
   EXPECT_FALSE(decide("op", "POST", "/containers/create", std::string(kMaxInspectedBody + 1, ' ')).allowed);
 }
 
-TEST(Policy, CustomRolesExtendAndBindUnderTheirPrefix) {
+TEST(Policy, CustomRolesExtendAndBindTheirPrefixesWhole) {
   EXPECT_TRUE(
-      decide("ci", "POST", "/containers/create", R"({"HostConfig":{"Binds":["/srv/ci/a:/a"]}})").allowed);
+      decide("ci", "POST", "/containers/create", R"({"HostConfig":{"Binds":["/srv/ci:/a"]}})").allowed);
+  Decision inside =
+      decide("ci", "POST", "/containers/create", R"({"HostConfig":{"Binds":["/srv/ci/a:/a"]}})");
+  EXPECT_FALSE(inside.allowed);
+  EXPECT_NE(inside.reason.find(R"(inside the role's bind prefix "/srv/ci", which is bound whole)"),
+            std::string::npos)
+      << inside.reason;
   EXPECT_FALSE(
       decide("ci", "POST", "/containers/create", R"({"HostConfig":{"Binds":["/srv/cix:/a"]}})").allowed);
   EXPECT_FALSE(
@@ -138,6 +144,21 @@ TEST(Policy, FileErrorsNameTheField) {
   EXPECT_NE(error_of(R"({"roles":{"admin":{"rules":[]}},"bindings":[]})").find("is built in"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"bindings":[], "extra": 1})").find("unknown key \"extra\""), std::string::npos);
+  // A prefix inside another, one role's or two roles': the outer one's containers could swap it for a
+  // symlink.
+  EXPECT_NE(
+      error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":["/srv","/srv/ci/"]}},"bindings":[]})")
+          .find(R"(bind prefix "/srv/ci/" of role "a" lies inside "/srv" of role "a")"),
+      std::string::npos);
+  EXPECT_NE(error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":["/srv/ci/cache"]},
+                                   "b":{"extends":"operator","bind_prefixes":["/srv/ci"]}},"bindings":[]})")
+                .find(R"(lies inside "/srv/ci" of role "b")"),
+            std::string::npos);
+  EXPECT_EQ(error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":["/srv/ci"]},
+                                   "b":{"extends":"a"},
+                                   "admin-ish":{"sandbox":false,"rules":[{"allow":["*"]}],"bind_prefixes":["/"]}},
+                         "bindings":[]})"),
+            "");
   EXPECT_NE(error_of("{\n  \"bindings\": [,]\n}").find("line 2"), std::string::npos);
 }
 
@@ -152,15 +173,18 @@ TEST(Policy, SandboxedRolesSpeakApi124OrLater) {
 TEST(Policy, ASandboxedRoleReachesNoEndpointDockgateDoesNotKnow) {
   // The engine before API 1.24 copied a container's files out through POST /containers/{id}/copy, which no
   // endpoint row describes: a sandboxed role whose rules allow everything still may not reach it.
-  for (const char* target : {"/v1.23/containers/agent/copy", "/v1.41/containers/agent/copy", "/nothing/here"}) {
+  for (const char* target :
+       {"/v1.23/containers/agent/copy", "/v1.41/containers/agent/copy", "/nothing/here"}) {
     Decision d = decide("w", "POST", target, R"({"Resource":"/host/secret"})");
     EXPECT_FALSE(d.allowed) << target;
     EXPECT_EQ(d.rule, "role wide: container sandbox") << target;
     EXPECT_NE(d.reason.find("one dockgate does not know"), std::string::npos) << d.reason;
   }
   EXPECT_TRUE(decide("w", "POST", "/containers/x/start").allowed);
-  EXPECT_TRUE(decide("u", "POST", "/v1.23/containers/agent/copy").allowed);  // outside the sandbox: its rules decide
-  EXPECT_FALSE(decide("op", "POST", "/containers/agent/copy").allowed);      // operator: denied by its rules first
+  EXPECT_TRUE(
+      decide("u", "POST", "/v1.23/containers/agent/copy").allowed);  // outside the sandbox: its rules decide
+  EXPECT_FALSE(
+      decide("op", "POST", "/containers/agent/copy").allowed);  // operator: denied by its rules first
 }
 
 TEST(Policy, FormBodiesAreRefusedToEveryone) {
@@ -179,7 +203,10 @@ TEST(Policy, FormBodiesAreRefusedToEveryone) {
 TEST(Policy, AContentTypeOutsideAsciiIsRefusedToEveryone) {
   // Go's media-type parser trims Unicode spaces and lowers by Unicode's rules: to the engine these are forms.
   auto p = policy();
-  for (const char* type : {"\xc2\xa0" "application/x-www-form-urlencoded", "appl\xc4\xb0" "cation/x-www-form-urlencoded",
+  for (const char* type : {"\xc2\xa0"
+                           "application/x-www-form-urlencoded",
+                           "appl\xc4\xb0"
+                           "cation/x-www-form-urlencoded",
                            "multipart/form-data\xe2\x80\x80; boundary=b", "application/json\x7f"}) {
     Decision d = p->decide(who("root-1"), "POST", route("POST", "/build"), std::nullopt, type);
     EXPECT_FALSE(d.allowed) << type;
@@ -214,13 +241,23 @@ TEST(Policy, BuildQueriesAreJudgedKeyByKey) {
   EXPECT_FALSE(decide("op", "POST", "/services/x/update?rollback=previous", "{}").allowed);
 }
 
-TEST(Sandbox, BindPrefixesCompareWholeComponents) {
+TEST(Sandbox, BindPrefixesAreBoundWhole) {
+  // A path inside a prefix could be a symlink that a container wrote through a bind of the prefix.
   using bodies::checks::bind_allowed;
+  using bodies::checks::prefix_containing;
   EXPECT_TRUE(bind_allowed("/srv/ci", {"/srv/ci/"}));
-  EXPECT_TRUE(bind_allowed("/srv/ci/x", {"/srv/ci"}));
+  EXPECT_TRUE(bind_allowed("/srv/ci/", {"/srv/ci"}));
+  EXPECT_TRUE(bind_allowed("/", {"/"}));
+  EXPECT_FALSE(bind_allowed("/srv/ci/x", {"/srv/ci"}));
+  EXPECT_FALSE(bind_allowed("/etc", {"/"}));
   EXPECT_FALSE(bind_allowed("/srv/cix", {"/srv/ci"}));
-  EXPECT_FALSE(bind_allowed("/srv/ci/./x", {"/srv/ci"}));
+  EXPECT_FALSE(bind_allowed("/srv/ci/.", {"/srv/ci"}));
   EXPECT_FALSE(bind_allowed("relative", {"/"}));
+  EXPECT_FALSE(bind_allowed("/srv/ci", {""}));
+  EXPECT_EQ(prefix_containing("/srv/ci/x/y", {"/srv/other", "/srv/ci/"}), "/srv/ci");
+  EXPECT_EQ(prefix_containing("/etc", {"/"}), "/");
+  EXPECT_EQ(prefix_containing("/srv/ci", {"/srv/ci"}), std::nullopt);
+  EXPECT_EQ(prefix_containing("/srv/cix", {"/srv/ci"}), std::nullopt);
 }
 
 }  // namespace

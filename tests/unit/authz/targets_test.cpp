@@ -136,13 +136,13 @@ TEST(Targets, AContainerThatEscapesIsRefusedByItsField) {
     ASSERT_TRUE(d) << c.key;
     EXPECT_NE(d->find(c.says), std::string::npos) << *d;
   }
-  // A bind under the role's prefixes is as a request could have asked.
-  EXPECT_EQ(judge(Kind::container, container_json(with("Binds", R"(["/srv/data:/data:ro"])"))), std::nullopt);
+  // A bind of the role's prefix itself is as a request could have asked.
+  EXPECT_EQ(judge(Kind::container, container_json(with("Binds", R"(["/srv:/data:ro"])"))), std::nullopt);
 }
 
 TEST(Targets, AContainersNamedVolumesAreJudgedNext) {
   std::vector<EngineObject> more;
-  std::string hc = with("Binds", R"(["hostroot:/hr","/srv/x:/x","/anonymous"])");
+  std::string hc = with("Binds", R"(["hostroot:/hr","/srv:/x","/anonymous"])");
   hc.insert(
       1, R"("Mounts":[{"Type":"volume","Source":"cache","Target":"/c"},{"Type":"volume","Target":"/a"}],)");
   EXPECT_EQ(judge(Kind::container, container_json(hc), &more), std::nullopt);
