@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "ascii.hpp"
@@ -207,6 +208,23 @@ Rule parse_rule(const nlohmann::json& json, const std::string& where) {
   return r;
 }
 
+// A path as a bind prefix must be written: absolute, with no empty, . or .. component (a trailing slash
+// aside), so that the text the sandbox compares is the path the engine mounts.
+bool clean_absolute(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path == "/") return true;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    std::string_view seg = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
 // A role of the file: its own rules, then what it extends (roles defined before it, built-in or not),
 // then its own "sandbox" and "bind_prefixes" over the base's.
 Role parse_role(const std::string& name, const nlohmann::json& json, const std::vector<Role>& known,
@@ -241,8 +259,9 @@ Role parse_role(const std::string& name, const nlohmann::json& json, const std::
   if (json.contains("bind_prefixes")) {
     role.bind_prefixes = string_list(json["bind_prefixes"], where + " \"bind_prefixes\"");
     for (const auto& b : role.bind_prefixes) {
-      if (b.empty() || b.front() != '/' || b.find("..") != std::string::npos) {
-        fail({where, ": bind prefix \"", b, "\" must be an absolute path without .."});
+      if (!clean_absolute(b)) {
+        fail({where, ": bind prefix \"", b,
+              "\" must be an absolute path with no empty, . or .. component (as /srv/ci/cache)"});
       }
     }
   }
@@ -264,14 +283,33 @@ Binding parse_binding(const nlohmann::json& json, const std::vector<Role>& roles
 }
 
 // Bind prefixes are bound whole, so none may lie inside another, a sandboxed role's own or another's: a
-// container given the outer one could replace the inner one with a symlink to anywhere on the host.
+// container given the outer one could replace the inner one with a symlink to anywhere on the host. Compared
+// as written and as this host resolves them now (/var/run is /run), and none is the host's root.
 void check_prefixes_apart(const std::vector<Role>& roles, const std::string& where) {
+  auto resolved = [](const std::vector<std::string>& prefixes) {
+    std::vector<std::string> out;
+    for (const auto& p : prefixes) {
+      std::error_code ec;
+      std::filesystem::path r = std::filesystem::weakly_canonical(p, ec);
+      out.push_back(ec ? p : r.string());
+    }
+    return out;
+  };
   for (const auto& inner : roles) {
     if (!inner.sandbox) continue;
     for (const auto& prefix : inner.bind_prefixes) {
+      const std::string real = resolved({prefix}).front();
+      if (real == "/" || prefix.find_first_not_of('/') == std::string::npos) {
+        static constexpr std::string_view kRoot =
+            "\" is the host's root, which no sandboxed role may bind (a role trusted with the host needs no "
+            "sandbox: \"sandbox\": false)";
+        fail({where, ": bind prefix \"", prefix, "\" of role \"", inner.name, kRoot});
+      }
       for (const auto& outer : roles) {
         if (!outer.sandbox) continue;
-        if (auto around = bodies::checks::prefix_containing(prefix, outer.bind_prefixes)) {
+        auto around = bodies::checks::prefix_containing(prefix, outer.bind_prefixes);
+        if (!around) around = bodies::checks::prefix_containing(real, resolved(outer.bind_prefixes));
+        if (around) {
           static constexpr std::string_view kWhy =
               "\" could replace it with a symlink to anywhere on the host (name directories that do not "
               "contain "
@@ -385,6 +423,7 @@ std::optional<std::string> sandbox_denial(const Role& role, const Route& route,
   std::vector<std::string> volumes;
   bodies::Context context{&role.bind_prefixes, false, &volumes};
   if (auto object = acted_on(route)) to_inspect.push_back(std::move(*object));
+  if (auto engine = engine_relied_on(route)) to_inspect.push_back(std::move(*engine));
   if (name == "image.build" || name == "image.build.remote")
     return bodies::judge_build_query(route.query, context);
   if (name == "service.update" && query_value(route.query, "rollback") == "previous") {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "authz/bodies/checks.hpp"
 #include "authz/bodies/judge.hpp"
@@ -132,7 +133,38 @@ std::optional<EngineObject> acted_on(const Route& route) {
       row->kind, std::string(path.substr(start + 1, end == std::string_view::npos ? end : end - start - 1))};
 }
 
+std::optional<EngineObject> engine_relied_on(const Route& route) {
+  if (route.endpoint == nullptr) return std::nullopt;
+  const std::string_view name = route.endpoint->name;
+  if (name == "container.archive.get" || name == "container.archive.stat" ||
+      name == "container.archive.put") {
+    return EngineObject{Kind::engine, ""};
+  }
+  return std::nullopt;
+}
+
+bool archive_mounts_are_safe(std::string_view version) {
+  // MAJOR.MINOR.PATCH, then anything (+dfsg1, -rc.1, -ce): the numbers are what the fixes are released in.
+  std::array<unsigned, 3> v{};
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::size_t start = at;
+    while (at < version.size() && version[at] >= '0' && version[at] <= '9' && at - start < 6) {
+      v[i] = v[i] * 10 + static_cast<unsigned>(version[at] - '0');
+      ++at;
+    }
+    if (at == start) return false;
+    if (i + 1 < v.size()) {
+      if (at >= version.size() || version[at] != '.') return false;
+      ++at;
+    }
+  }
+  if (v[0] == 25 && v[1] == 0) return v[2] >= 17;  // the fix's backport (moby v25.0.17)
+  return std::tuple(v[0], v[1], v[2]) >= std::tuple(29u, 5u, 1u);
+}
+
 std::optional<std::string> inspect_path(const EngineObject& object) {
+  if (object.kind == Kind::engine) return std::string("/version");
   if (!plain_name(object.name)) return std::nullopt;
   switch (object.kind) {
     case Kind::container:
@@ -141,21 +173,43 @@ std::optional<std::string> inspect_path(const EngineObject& object) {
       return "/exec/" + object.name + "/json";
     case Kind::volume:
       return "/volumes/" + object.name;
+    case Kind::engine:
+      break;
   }
   return std::nullopt;
 }
 
 std::string describe(const EngineObject& object) {
+  if (object.kind == Kind::engine) return "the engine's version";
   const char* kind = object.kind == Kind::container ? "container"
                      : object.kind == Kind::exec    ? "exec"
                                                     : "volume";
   return std::string(kind) + " \"" + object.name + "\"";
 }
 
+namespace {
+
+// The engine's answer to GET /version (types.Version): its Version, judged for `docker cp`.
+bodies::Denial judge_engine(const Json& root) {
+  const Json* version = member(root, "Version");
+  if (version == nullptr || version->kind != Json::Kind::string) {
+    return std::string(
+        "the engine's answer gives no version, so the sandbox cannot tell whether docker cp is safe "
+        "on it");
+  }
+  if (archive_mounts_are_safe(version->text)) return std::nullopt;
+  return "the engine is version " + std::string(version->text) +
+         ", whose docker cp mounts the container's volumes along paths a running container can redirect onto "
+         "the host (CVE-2026-42306, fixed in 25.0.17 and 29.5.1): upgrade the engine, or copy through docker "
+         "exec with tar";
+}
+
+}  // namespace
+
 Inspected judge_inspected(const EngineObject& object, int status, std::string_view body,
                           const bodies::Context& context, std::vector<EngineObject>& more) {
   Inspected out;
-  if (status == 404) {
+  if (status == 404 && object.kind != Kind::engine) {
     out.missing = true;
     return out;
   }
@@ -187,6 +241,9 @@ Inspected judge_inspected(const EngineObject& object, int status, std::string_vi
         break;
       case Kind::volume:
         out.denial = judge_volume(root, context);
+        return out;
+      case Kind::engine:
+        out.denial = judge_engine(root);
         return out;
     }
     if (!out.denial && out.id.empty()) out.denial = "the engine's answer gives no full ID for it";

@@ -17,7 +17,9 @@
 namespace dockgate::authz {
 
 struct EngineObject {
-  enum class Kind : unsigned char { container, exec, volume };
+  // `engine` is the engine itself, asked its version (its name is empty): what a request relies on the
+  // engine's own code for, where versions differ in whether a sandboxed container can turn it on the host.
+  enum class Kind : unsigned char { container, exec, volume, engine };
   Kind kind = Kind::container;
   std::string name;  // as the request names it (an ID, an ID prefix or a name): the engine resolves it
 
@@ -34,6 +36,17 @@ std::optional<std::string> inspect_path(const EngineObject& object);
 
 // `object` in a denial's words: container "agent".
 std::string describe(const EngineObject& object);
+
+// The engine itself, for endpoints whose handler decides whether a sandboxed container can reach the host
+// by the engine's version: `docker cp` (HEAD, GET and PUT of /containers/{id}/archive) mounts the
+// container's volumes along paths that a running container can swap for symlinks, before engines 25.0.17
+// and 29.5.1 (CVE-2026-42306). nullopt for every other endpoint.
+std::optional<EngineObject> engine_relied_on(const Route& route);
+
+// Whether an engine of this version (`docker version`'s Server Version: 20.10.24+dfsg1, 29.5.1) mounts for
+// `docker cp` only along paths a container cannot redirect: 25.0.17 and later 25.0 releases, 29.5.1 and
+// later. An unreadable version is not.
+bool archive_mounts_are_safe(std::string_view version);
 
 // What the engine's answer about an object says.
 struct Inspected {

@@ -136,6 +136,22 @@ def import_busybox(engine_host, tag="busybox:latest"):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def docker_cp_is_safe_on(engine_host):
+    """Whether the engine mounts a container's volumes for `docker cp` only along paths a running container
+    cannot redirect onto the host (CVE-2026-42306, fixed in 25.0.17 and 29.5.1): dockgate refuses docker cp
+    to sandboxed roles on any other engine."""
+    version = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True,
+                             text=True, check=True, env={**os.environ, "DOCKER_HOST": engine_host}).stdout.strip()
+    numbers = version.split("+")[0].split("-")[0].split(".")
+    if len(numbers) < 3 or not all(n.isdigit() for n in numbers[:3]):
+        return False
+    major, minor, patch = (int(n) for n in numbers[:3])
+    return (major, minor) == (25, 0) and patch >= 17 or (major, minor, patch) >= (29, 5, 1)
+
+
+CP_REFUSED = "CVE-2026-42306"  # what dockgate's refusal of docker cp on such an engine names
+
+
 class Engine(Dockerd):
     """A private dockerd on a unix socket only, the engine behind a gateway."""
 

@@ -10,7 +10,7 @@ import tarfile
 import docker
 import pytest
 
-from harness import docker_clis, policy_gateway, tls_client_env
+from harness import CP_REFUSED, docker_clis, docker_cp_is_safe_on, policy_gateway, tls_client_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -48,9 +48,14 @@ def test_docker_cli_run_exec_cp_and_classic_build(operator, cli, tmp_path):
         out = docker("exec", name, "sh", "-c", "echo $MODE")
         assert out.returncode == 0 and out.stdout == "daily\n", out.stderr
         (tmp_path / "in.txt").write_text("into the container\n")
-        assert docker("cp", str(tmp_path / "in.txt"), f"{name}:/tmp/in.txt").returncode == 0
+        put = docker("cp", str(tmp_path / "in.txt"), f"{name}:/tmp/in.txt")
         back = docker("cp", f"{name}:/tmp/in.txt", str(tmp_path / "back.txt"))
-        assert back.returncode == 0 and (tmp_path / "back.txt").read_text() == "into the container\n", back.stderr
+        if docker_cp_is_safe_on(operator["engine"].host):
+            assert put.returncode == 0, put.stderr
+            assert back.returncode == 0 and (tmp_path / "back.txt").read_text() == "into the container\n", back.stderr
+        else:  # refused on this engine, saying why
+            assert put.returncode != 0 and CP_REFUSED in put.stderr, put.stderr
+            assert back.returncode != 0 and CP_REFUSED in back.stderr, back.stderr
     finally:
         docker("rm", "-f", name)
 
@@ -121,10 +126,16 @@ def test_python_docker(operator, monkeypatch):
                 info = tarfile.TarInfo("p.txt")
                 info.size = 2
                 t.addfile(info, io.BytesIO(b"p\n"))
-            assert c.put_archive("/tmp", data.getvalue())
-            stream, _ = c.get_archive("/tmp/p.txt")
-            got = tarfile.open(fileobj=io.BytesIO(b"".join(stream))).extractfile("p.txt").read()
-            assert got == b"p\n"
+            if docker_cp_is_safe_on(operator["engine"].host):
+                assert c.put_archive("/tmp", data.getvalue())
+                stream, _ = c.get_archive("/tmp/p.txt")
+                got = tarfile.open(fileobj=io.BytesIO(b"".join(stream))).extractfile("p.txt").read()
+                assert got == b"p\n"
+            else:
+                with pytest.raises(docker.errors.APIError, match=CP_REFUSED):
+                    c.put_archive("/tmp", data.getvalue())
+                with pytest.raises(docker.errors.APIError, match=CP_REFUSED):
+                    c.get_archive("/tmp/p.txt")
         finally:
             c.remove(force=True)
             volume.remove()

@@ -2,6 +2,9 @@
 #include "authz/policy.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "authz/bodies/checks.hpp"
 #include "error.hpp"
@@ -154,6 +157,27 @@ TEST(Policy, FileErrorsNameTheField) {
                                    "b":{"extends":"operator","bind_prefixes":["/srv/ci"]}},"bindings":[]})")
                 .find(R"(lies inside "/srv/ci" of role "b")"),
             std::string::npos);
+  // Written so that the text compared is the path mounted; not the host's root; nested as this host resolves.
+  EXPECT_NE(error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":["/srv/ci","/srv//ci/cache"]}},
+                         "bindings":[]})")
+                .find("no empty, . or .. component"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":["/srv/./ci"]}},"bindings":[]})")
+                .find("no empty, . or .. component"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":["/"]}},"bindings":[]})")
+                .find("is the host's root"),
+            std::string::npos);
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("dockgate-prefixes-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "real" / "cache");
+  std::filesystem::create_directory_symlink(dir / "real", dir / "alias");
+  EXPECT_NE(error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":[")" + (dir / "real").string() +
+                     R"("]},"b":{"extends":"operator","bind_prefixes":[")" +
+                     (dir / "alias" / "cache").string() + R"("]}},"bindings":[]})")
+                .find("lies inside"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
   EXPECT_EQ(error_of(R"({"roles":{"a":{"extends":"operator","bind_prefixes":["/srv/ci"]},
                                    "b":{"extends":"a"},
                                    "admin-ish":{"sandbox":false,"rules":[{"allow":["*"]}],"bind_prefixes":["/"]}},
@@ -336,7 +360,9 @@ TEST(Policy, AnArchiveUploadIsJudgedByItsFirstBytes) {
   EXPECT_NE(gz.reason.find("gzip-compressed"), std::string::npos) << gz.reason;
   Decision tar = p->decide(op, "PUT", r, std::string("tmp/\0\0", 6), "application/x-tar");
   EXPECT_TRUE(tar.allowed) << tar.reason;
-  EXPECT_EQ(tar.to_inspect, (std::vector<EngineObject>{{EngineObject::Kind::container, "c1"}}));
+  // The container, then the engine's version (docker cp's mounts, CVE-2026-42306).
+  EXPECT_EQ(tar.to_inspect, (std::vector<EngineObject>{{EngineObject::Kind::container, "c1"},
+                                                       {EngineObject::Kind::engine, ""}}));
 }
 
 }  // namespace

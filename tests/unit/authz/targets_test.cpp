@@ -78,6 +78,39 @@ TEST(Targets, EndpointsThatHandOverAContainerNameIt) {
   }
 }
 
+TEST(Targets, DockerCpReliesOnTheEnginesVersion) {
+  // CVE-2026-42306: before 25.0.17 and 29.5.1 the engine mounts a container's volumes for docker cp along
+  // paths a running container can swap for symlinks to the host.
+  for (auto [method, target] :
+       std::vector<std::pair<const char*, const char*>>{{"GET", "/containers/c/archive?path=/"},
+                                                        {"HEAD", "/v1.41/containers/c/archive?path=/"},
+                                                        {"PUT", "/containers/c/archive?path=/tmp"}}) {
+    EXPECT_EQ(engine_relied_on(route(method, target)), (EngineObject{Kind::engine, ""})) << target;
+  }
+  EXPECT_EQ(engine_relied_on(route("POST", "/containers/c/exec")), std::nullopt);
+  EXPECT_EQ(inspect_path({Kind::engine, ""}), "/version");
+  for (const char* safe : {"29.5.1", "29.5.3", "29.6.0-rc.1", "30.0.0", "25.0.17", "25.0.20+dfsg1"}) {
+    EXPECT_TRUE(archive_mounts_are_safe(safe)) << safe;
+  }
+  for (const char* old : {"20.10.24+dfsg1", "25.0.16", "26.1.5", "28.2.2", "29.5.0", "29.4.9", "", "29",
+                          "29.5", "v29.5.1", "dev", "29.5.x", "9999999.0.0"}) {
+    EXPECT_FALSE(archive_mounts_are_safe(old)) << old;
+  }
+  auto engine = [](int status, const std::string& body) {
+    std::vector<EngineObject> more;
+    return judge_inspected({Kind::engine, ""}, status, body, bodies::Context{}, more);
+  };
+  Inspected old = engine(200, R"({"Version":"20.10.24+dfsg1","ApiVersion":"1.41"})");
+  ASSERT_TRUE(old.denial);
+  EXPECT_NE(old.denial->find("version 20.10.24+dfsg1"), std::string::npos) << *old.denial;
+  EXPECT_NE(old.denial->find("CVE-2026-42306"), std::string::npos) << *old.denial;
+  EXPECT_EQ(engine(200, R"({"Version":"29.5.1","ApiVersion":"1.52"})").denial, std::nullopt);
+  EXPECT_TRUE(engine(200, R"({"ApiVersion":"1.52"})").denial);
+  EXPECT_TRUE(engine(404, "").denial);  // not "missing": the engine must say
+  EXPECT_FALSE(engine(404, "").missing);
+  EXPECT_TRUE(engine(500, "").denial);
+}
+
 TEST(Targets, TheRequestIsForwardedNamingTheObjectByItsFullId) {
   EXPECT_EQ(target_naming("/v1.41/containers/web/exec", kId),
             "/v1.41/containers/" + std::string(kId) + "/exec");
