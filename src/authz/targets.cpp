@@ -144,7 +144,8 @@ std::optional<EngineObject> engine_relied_on(const Route& route) {
 }
 
 bool archive_mounts_are_safe(std::string_view version) {
-  // MAJOR.MINOR.PATCH, then anything (+dfsg1, -rc.1, -ce): the numbers are what the fixes are released in.
+  // MAJOR.MINOR.PATCH, then build metadata (+dfsg1) or a pre-release (-rc.1, ~rc1), which comes before the
+  // release of its numbers: so a pre-release must be above the fixed release, not at it.
   std::array<unsigned, 3> v{};
   std::size_t at = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -159,8 +160,13 @@ bool archive_mounts_are_safe(std::string_view version) {
       ++at;
     }
   }
-  if (v[0] == 25 && v[1] == 0) return v[2] >= 17;  // the fix's backport (moby v25.0.17)
-  return std::tuple(v[0], v[1], v[2]) >= std::tuple(29u, 5u, 1u);
+  const bool pre_release = at < version.size() && (version[at] == '-' || version[at] == '~');
+  auto at_least = [&](std::tuple<unsigned, unsigned, unsigned> fixed) {
+    auto have = std::tuple(v[0], v[1], v[2]);
+    return pre_release ? have > fixed : have >= fixed;
+  };
+  if (v[0] == 25 && v[1] == 0) return at_least({25u, 0u, 17u});  // the fix's backport (moby v25.0.17)
+  return at_least({29u, 5u, 1u});
 }
 
 std::optional<std::string> inspect_path(const EngineObject& object) {
@@ -180,7 +186,7 @@ std::optional<std::string> inspect_path(const EngineObject& object) {
 }
 
 std::string describe(const EngineObject& object) {
-  if (object.kind == Kind::engine) return "the engine's version";
+  if (object.kind == Kind::engine) return "the engine";
   const char* kind = object.kind == Kind::container ? "container"
                      : object.kind == Kind::exec    ? "exec"
                                                     : "volume";
@@ -194,11 +200,10 @@ bodies::Denial judge_engine(const Json& root) {
   const Json* version = member(root, "Version");
   if (version == nullptr || version->kind != Json::Kind::string) {
     return std::string(
-        "the engine's answer gives no version, so the sandbox cannot tell whether docker cp is safe "
-        "on it");
+        "gave no version when asked, so the sandbox cannot tell whether docker cp is safe on it");
   }
   if (archive_mounts_are_safe(version->text)) return std::nullopt;
-  return "the engine is version " + std::string(version->text) +
+  return "is version " + std::string(version->text) +
          ", whose docker cp mounts the container's volumes along paths a running container can redirect onto "
          "the host (CVE-2026-42306, fixed in 25.0.17 and 29.5.1): upgrade the engine, or copy through docker "
          "exec with tar";
@@ -209,7 +214,12 @@ bodies::Denial judge_engine(const Json& root) {
 Inspected judge_inspected(const EngineObject& object, int status, std::string_view body,
                           const bodies::Context& context, std::vector<EngineObject>& more) {
   Inspected out;
-  if (status == 404 && object.kind != Kind::engine) {
+  if (object.kind == Kind::engine && status != 200) {
+    out.denial = "answered " + std::to_string(status) +
+                 " when asked its version, so the sandbox cannot tell whether docker cp is safe on it";
+    return out;
+  }
+  if (status == 404) {
     out.missing = true;
     return out;
   }

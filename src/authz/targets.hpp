@@ -45,7 +45,7 @@ std::optional<EngineObject> engine_relied_on(const Route& route);
 
 // Whether an engine of this version (`docker version`'s Server Version: 20.10.24+dfsg1, 29.5.1) mounts for
 // `docker cp` only along paths a container cannot redirect: 25.0.17 and later 25.0 releases, 29.5.1 and
-// later. An unreadable version is not.
+// later (a pre-release of those, 29.5.1-rc.1, comes before the fix). An unreadable version is not.
 bool archive_mounts_are_safe(std::string_view version);
 
 // What the engine's answer about an object says.

@@ -142,11 +142,14 @@ def docker_cp_is_safe_on(engine_host):
     to sandboxed roles on any other engine."""
     version = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True,
                              text=True, check=True, env={**os.environ, "DOCKER_HOST": engine_host}).stdout.strip()
-    numbers = version.split("+")[0].split("-")[0].split(".")
+    release = version.split("+")[0]
+    pre = "-" in release or "~" in release  # a pre-release comes before the release of its numbers
+    numbers = release.replace("~", "-").split("-")[0].split(".")
     if len(numbers) < 3 or not all(n.isdigit() for n in numbers[:3]):
         return False
-    major, minor, patch = (int(n) for n in numbers[:3])
-    return (major, minor) == (25, 0) and patch >= 17 or (major, minor, patch) >= (29, 5, 1)
+    have = tuple(int(n) for n in numbers[:3])
+    fixed = (25, 0, 17) if have[:2] == (25, 0) else (29, 5, 1)
+    return have > fixed if pre else have >= fixed
 
 
 CP_REFUSED = "CVE-2026-42306"  # what dockgate's refusal of docker cp on such an engine names

@@ -89,11 +89,13 @@ TEST(Targets, DockerCpReliesOnTheEnginesVersion) {
   }
   EXPECT_EQ(engine_relied_on(route("POST", "/containers/c/exec")), std::nullopt);
   EXPECT_EQ(inspect_path({Kind::engine, ""}), "/version");
-  for (const char* safe : {"29.5.1", "29.5.3", "29.6.0-rc.1", "30.0.0", "25.0.17", "25.0.20+dfsg1"}) {
+  for (const char* safe : {"29.5.1", "29.5.3", "29.6.0-rc.1", "30.0.0", "25.0.17", "25.0.20+dfsg1",
+                           "29.5.1+b1", "25.0.18~rc1"}) {
     EXPECT_TRUE(archive_mounts_are_safe(safe)) << safe;
   }
-  for (const char* old : {"20.10.24+dfsg1", "25.0.16", "26.1.5", "28.2.2", "29.5.0", "29.4.9", "", "29",
-                          "29.5", "v29.5.1", "dev", "29.5.x", "9999999.0.0"}) {
+  for (const char* old :
+       {"29.5.1-rc.1", "25.0.17~rc1", "25.0.17-beta", "20.10.24+dfsg1", "25.0.16", "26.1.5", "28.2.2",
+        "29.5.0", "29.4.9", "", "29", "29.5", "v29.5.1", "dev", "29.5.x", "9999999.0.0"}) {
     EXPECT_FALSE(archive_mounts_are_safe(old)) << old;
   }
   auto engine = [](int status, const std::string& body) {
@@ -102,11 +104,13 @@ TEST(Targets, DockerCpReliesOnTheEnginesVersion) {
   };
   Inspected old = engine(200, R"({"Version":"20.10.24+dfsg1","ApiVersion":"1.41"})");
   ASSERT_TRUE(old.denial);
-  EXPECT_NE(old.denial->find("version 20.10.24+dfsg1"), std::string::npos) << *old.denial;
+  EXPECT_EQ(old.denial->rfind("is version 20.10.24+dfsg1, whose docker cp", 0), 0u) << *old.denial;
   EXPECT_NE(old.denial->find("CVE-2026-42306"), std::string::npos) << *old.denial;
   EXPECT_EQ(engine(200, R"({"Version":"29.5.1","ApiVersion":"1.52"})").denial, std::nullopt);
   EXPECT_TRUE(engine(200, R"({"ApiVersion":"1.52"})").denial);
-  EXPECT_TRUE(engine(404, "").denial);  // not "missing": the engine must say
+  ASSERT_TRUE(engine(404, "").denial);  // not "missing": the engine must say
+  EXPECT_EQ(engine(404, "").denial->rfind("answered 404 when asked its version", 0), 0u);
+  EXPECT_EQ(describe({Kind::engine, ""}), "the engine");
   EXPECT_FALSE(engine(404, "").missing);
   EXPECT_TRUE(engine(500, "").denial);
 }

@@ -309,5 +309,30 @@ TEST(SessionWire, TheGatewaysOwnAnswerIsFramedHereAndNeverReachesTheEngine) {
       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\nConnection: close\r\n\r\n");
 }
 
+TEST(SessionWire, ADeniedHeadIsAnsweredWithoutABodyAndTheConnectionGoesOn) {
+  // docker cp asks HEAD of a path before its PUT, on the same connection: a body after the denial's head
+  // would be read as the start of the next answer.
+  Rig rig;
+  rig.policy =
+      authz::Policy::parse(R"({"bindings": [{"identities": ["alice"], "role": "monitor"}]})", "p.json");
+  ScriptedEngine engine(rig.socket, {});
+  std::string answer;
+  rig.run([&](int c) {
+    send_all(c, "HEAD /v1.41/containers/x/archive?path=/ HTTP/1.1\r\nHost: docker\r\n\r\n");
+    send_all(c, "GET /_dockgate/whoami HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n");
+    read_to_end(c, answer);
+  });
+  engine.join();
+  EXPECT_EQ(engine.connections(), 0);
+  ASSERT_EQ(answer.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u) << answer;
+  const std::size_t head_end = answer.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_NE(answer.substr(0, head_end).find("Content-Length: "),
+            std::string::npos);  // the length it would have
+  EXPECT_EQ(answer.substr(head_end + 4),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\nConnection: "
+            "close\r\n\r\n{}\n");
+}
+
 }  // namespace
 }  // namespace dockgate::http
