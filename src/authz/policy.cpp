@@ -211,18 +211,8 @@ Rule parse_rule(const nlohmann::json& json, const std::string& where) {
 // A path as a bind prefix must be written: absolute, with no empty, . or .. component (a trailing slash
 // aside), so that the text the sandbox compares is the path the engine mounts.
 bool clean_absolute(std::string_view path) {
-  if (path.empty() || path.front() != '/') return false;
-  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  if (path == "/") return true;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    std::string_view seg = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
-    if (seg.empty() || seg == "." || seg == "..") return false;
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return true;
+  return bodies::checks::plain_absolute(path) &&
+         bodies::checks::without_trailing_slashes(path).find("//") == std::string_view::npos;
 }
 
 // A role of the file: its own rules, then what it extends (roles defined before it, built-in or not),
@@ -286,29 +276,33 @@ Binding parse_binding(const nlohmann::json& json, const std::vector<Role>& roles
 // container given the outer one could replace the inner one with a symlink to anywhere on the host. Compared
 // as written and as this host resolves them now (/var/run is /run), and none is the host's root.
 void check_prefixes_apart(const std::vector<Role>& roles, const std::string& where) {
-  auto resolved = [](const std::vector<std::string>& prefixes) {
-    std::vector<std::string> out;
-    for (const auto& p : prefixes) {
+  // Each role's prefixes as this host resolves them, once.
+  std::vector<std::vector<std::string>> resolved;
+  for (const auto& role : roles) {
+    auto& out = resolved.emplace_back();
+    for (const auto& p : role.bind_prefixes) {
       std::error_code ec;
       std::filesystem::path r = std::filesystem::weakly_canonical(p, ec);
       out.push_back(ec ? p : r.string());
     }
-    return out;
-  };
-  for (const auto& inner : roles) {
+  }
+  for (std::size_t i = 0; i < roles.size(); ++i) {
+    const Role& inner = roles[i];
     if (!inner.sandbox) continue;
-    for (const auto& prefix : inner.bind_prefixes) {
-      const std::string real = resolved({prefix}).front();
-      if (real == "/" || prefix.find_first_not_of('/') == std::string::npos) {
+    for (std::size_t k = 0; k < inner.bind_prefixes.size(); ++k) {
+      const std::string& prefix = inner.bind_prefixes[k];
+      const std::string& real = resolved[i][k];
+      if (real == "/" || bodies::checks::without_trailing_slashes(prefix) == "/") {
         static constexpr std::string_view kRoot =
             "\" is the host's root, which no sandboxed role may bind (a role trusted with the host needs no "
             "sandbox: \"sandbox\": false)";
         fail({where, ": bind prefix \"", prefix, "\" of role \"", inner.name, kRoot});
       }
-      for (const auto& outer : roles) {
+      for (std::size_t j = 0; j < roles.size(); ++j) {
+        const Role& outer = roles[j];
         if (!outer.sandbox) continue;
         auto around = bodies::checks::prefix_containing(prefix, outer.bind_prefixes);
-        if (!around) around = bodies::checks::prefix_containing(real, resolved(outer.bind_prefixes));
+        if (!around) around = bodies::checks::prefix_containing(real, resolved[j]);
         if (around) {
           static constexpr std::string_view kWhy =
               "\" could replace it with a symlink to anywhere on the host (name directories that do not "

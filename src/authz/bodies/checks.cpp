@@ -108,14 +108,11 @@ constexpr std::array<std::string_view, 13> kOtherMountFlags = {
 
 }  // namespace
 
-namespace {
-
 std::string_view without_trailing_slashes(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   return path;
 }
 
-// An absolute path with no . or .. component, which the host would resolve and a comparison of text not.
 bool plain_absolute(std::string_view source) {
   if (source.empty() || source.front() != '/') return false;
   size_t start = 1;
@@ -128,8 +125,6 @@ bool plain_absolute(std::string_view source) {
   }
   return true;
 }
-
-}  // namespace
 
 bool bind_allowed(std::string_view source, const std::vector<std::string>& prefixes) {
   if (!plain_absolute(source)) return false;

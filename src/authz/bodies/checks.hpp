@@ -38,6 +38,13 @@ Denial task_runtime(const Json& v, const Context& c);       // swarm.TaskSpec.Ru
 Denial selinux_type(const Json& v, const Context& c);       // swarm.SELinuxContext.Type
 Denial swarm_confinement(const Json& v, const Context& c);  // swarm Seccomp and AppArmor modes
 
+// `path` without the slashes that end it ("/" stays "/").
+std::string_view without_trailing_slashes(std::string_view path);
+
+// Whether `path` is absolute with no . or .. component, which the host would resolve and a comparison of
+// text would not.
+bool plain_absolute(std::string_view path);
+
 // Whether a host path is one of the role's bind prefixes itself (trailing slashes aside), refusing any path
 // with . or .. components (which the host would resolve, and we do not). A prefix is bound whole: a path
 // inside one is refused, since a container that can write into a bound prefix can make any path inside it
