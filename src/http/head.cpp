@@ -295,7 +295,7 @@ void set_content_length(RequestHead& request, std::uint64_t length) {
   request.headers.append("Content-Length", std::to_string(length));
 }
 
-std::string json_error_response(int status, std::string_view message, bool close) {
+std::string json_error_response(int status, std::string_view message, bool close, bool head_only) {
   const char* reason = "Error";
   switch (status) {
     case 400:
@@ -331,7 +331,7 @@ std::string json_error_response(int status, std::string_view message, bool close
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   if (close) out += "Connection: close\r\n";
   out += "\r\n";
-  out += body;
+  if (!head_only) out += body;
   return out;
 }
 

@@ -92,7 +92,8 @@ std::string serialize(const RequestHead& request);
 void set_content_length(RequestHead& request, std::uint64_t length);
 
 // A complete response with a JSON body {"message": ...}, the shape docker clients print as
-// "Error response from daemon: ...". With `close`, it says Connection: close.
-std::string json_error_response(int status, std::string_view message, bool close);
+// "Error response from daemon: ...". With `close`, it says Connection: close. With `head_only` (the answer to
+// a HEAD), it gives the body's length but not the body: a kept-alive client would read it as its next answer.
+std::string json_error_response(int status, std::string_view message, bool close, bool head_only = false);
 
 }  // namespace dockgate::http

@@ -483,13 +483,10 @@ asio::awaitable<bool> Session::admit(Exchange& x) {
   x.outcome.role = decision.role;
   x.outcome.rule = decision.rule;
   bool body_left = x.framing.kind != Framing::Kind::none;
-  std::string answer =
-      json_error_response(decision.status, "dockgate: " + decision.reason + " [" + decision.rule + "]",
-                          body_left || !keeps_alive(request));
-  // An answer to HEAD has no body, though it gives its length: on a kept-alive connection the client would
-  // read the body as the start of the next answer (a denied HEAD of docker cp's stat comes before its PUT).
-  if (request.method == "HEAD") answer.erase(answer.find("\r\n\r\n") + 4);
-  co_await client_->write(answer);
+  // docker cp asks HEAD of a path before its PUT, on the same connection.
+  co_await client_->write(json_error_response(decision.status,
+                                              "dockgate: " + decision.reason + " [" + decision.rule + "]",
+                                              body_left || !keeps_alive(request), request.method == "HEAD"));
   if (body_left) {
     // Let the client finish sending (within reason) so that it reads the 403 rather than a reset.
     co_await net::close_gently(*client_, std::size_t{64} << 20, std::chrono::seconds(2));
